@@ -1,0 +1,46 @@
+"""AI Governance Tracker: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. No side effects: no migrations, no seeding, no prompts."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    from governance.config import load_config
+
+    load_config(app, test_config)
+
+    from governance import database, security
+    from governance.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+
+    from governance import cli, errors_web, templating
+    from governance.api import init_app as init_api
+    from governance.web import register_blueprints
+
+    register_blueprints(app)
+    init_api(app)
+    errors_web.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,73 @@
+"""Bearer-token authentication for the API, with the web's permission rules."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import abort, g, request
+from flask_smorest import abort as smorest_abort
+
+from governance.audit import set_request_actor
+from governance.extensions import db
+from governance.models import ApiToken, Organization, User
+from governance.operations.people import find_token
+from governance.permissions import Action, can, is_member
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _unauthorized(message: str) -> None:
+    smorest_abort(401, message=message, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+def token_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, plain = header.partition(" ")
+        if scheme.lower() != "bearer" or not plain.strip():
+            _unauthorized("Send an API token: Authorization: Bearer TOKEN.")
+        token = find_token(plain.strip())
+        if token is None:
+            _unauthorized("This API token is not valid, or was revoked.")
+        assert token is not None
+        g.api_token = token
+        g.api_user = token.user
+        set_request_actor(token.user_id)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def api_user() -> User:
+    return cast(User, g.api_user)
+
+
+def api_token() -> ApiToken:
+    return cast(ApiToken, g.api_token)
+
+
+def token_organization_ids() -> list[int] | None:
+    """The organizations this token may see: its one scoped organization, or the user's."""
+    from governance.permissions import visible_organization_ids
+
+    token = api_token()
+    if token.organization_id is not None:
+        return [token.organization_id]
+    return visible_organization_ids(api_user())
+
+
+def api_organization(slug: str, action: Action = Action.READ) -> Organization:
+    token, user = api_token(), api_user()
+    org = db.session.scalar(db.select(Organization).where(Organization.slug == slug))
+    if (
+        org is None
+        or not is_member(user, org.id)
+        or (token.organization_id is not None and token.organization_id != org.id)
+    ):
+        abort(404, description="No such organization.")
+    if not can(user, action, org):
+        abort(403, description="Your role in this organization does not allow this.")
+    return org

@@ -1,0 +1,138 @@
+"""One mechanism writes the audit trail: a flush hook over every model marked `__audited__`.
+
+Views and operations never write audit events by hand, so no change can forget one. The
+actor comes from a context variable that the web request, the API and the CLI set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from governance.models.audit import AuditEvent
+from governance.models.base import utcnow
+
+# Outside a request (CLI, seed, scripts) the actor is this context variable; inside one it is
+# `g.actor_id`, which dies with the request so an actor can never leak into the next one.
+_actor_var: ContextVar[int | None] = ContextVar("current_actor_id", default=None)
+
+
+def set_request_actor(user_id: int) -> None:
+    g.actor_id = user_id
+
+
+def current_actor() -> int | None:
+    if has_app_context() and g.get("actor_id") is not None:
+        return int(g.actor_id)
+    return _actor_var.get()
+
+# Never copied into the trail: the trail is readable by every member of an organization.
+REDACTED = {"password_hash", "token_hash"}
+# Bookkeeping columns whose changes say nothing a reader needs.
+SKIPPED = {"id", "version", "created_at", "updated_at"}
+
+
+@contextlib.contextmanager
+def acting_as(user_id: int | None) -> Iterator[None]:
+    token = _actor_var.set(user_id)
+    try:
+        yield
+    finally:
+        _actor_var.reset(token)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)
+
+
+def _columns(obj: Any) -> list[str]:
+    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in SKIPPED]
+
+
+def _value(obj: Any, key: str) -> str | None:
+    return "[redacted]" if key in REDACTED else _text(getattr(obj, key))
+
+
+def _snapshot(obj: Any) -> str:
+    return json.dumps({key: _value(obj, key) for key in _columns(obj)}, sort_keys=True)
+
+
+def _org_id(obj: Any) -> int | None:
+    value = getattr(obj, "organization_id", None)
+    return value if isinstance(value, int) else None
+
+
+def _events_for(session: Session) -> list[dict[str, Any]]:
+    actor = current_actor()
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+
+    def row(obj: Any, action: str, **values: Any) -> None:
+        rows.append(
+            {
+                "occurred_at": now,
+                "actor_id": actor,
+                "organization_id": _org_id(obj),
+                "record_type": obj.__tablename__,
+                "record_id": obj.id,
+                "action": action,
+                "field": None,
+                "old_value": None,
+                "new_value": None,
+                **values,
+            }
+        )
+
+    for obj in session.new:
+        if getattr(obj, "__audited__", False):
+            row(obj, "insert", new_value=_snapshot(obj))
+    for obj in session.dirty:
+        if not getattr(obj, "__audited__", False) or not session.is_modified(obj):
+            continue
+        state = inspect(obj)
+        for key in _columns(obj):
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old == new:
+                continue
+            if key in REDACTED:
+                row(obj, "update", field=key, old_value="[redacted]", new_value="[redacted]")
+            else:
+                row(obj, "update", field=key, old_value=_text(old), new_value=_text(new))
+    for obj in session.deleted:
+        if getattr(obj, "__audited__", False):
+            row(obj, "delete", old_value=_snapshot(obj))
+    return rows
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    # after_flush: primary keys of new rows are known and histories are still intact.
+    rows = _events_for(session)
+    if rows:
+        session.connection().execute(sa.insert(AuditEvent.__table__), rows)
+
+
+def install(session_class: Any) -> None:
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)

@@ -1,0 +1,23 @@
+"""Reads the product's reference data (seed exit criteria, demo data) from seed_data/."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
+
+
+@cache
+def load(name: str, seed_dir: Path = SEED_DIR) -> Any:
+    with (seed_dir / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def phase_catalog() -> list[dict[str, Any]]:
+    """The seven phases with the exit criteria every new initiative starts with."""
+    phases: list[dict[str, Any]] = load("phases.yaml")["phases"]
+    return phases

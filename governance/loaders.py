@@ -1,0 +1,49 @@
+"""Load an object *and* check access in one place: 404 outside one's organizations, 403 for a
+missing right. Every view and API handler goes through these."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from governance.extensions import db
+from governance.models import ExitCriterion, Initiative, Organization, Program
+from governance.permissions import Action, can, is_member
+
+T = TypeVar("T")
+
+
+def authorize(action: Action, obj: object, user: object | None = None) -> None:
+    user = user if user is not None else current_user
+    if not can(user, action, obj):  # type: ignore[arg-type]
+        abort(403, description="Your role in this organization does not allow this.")
+
+
+def get_organization(slug: str, action: Action = Action.READ, user: object | None = None) -> Organization:
+    user = user if user is not None else current_user
+    org = db.session.scalar(db.select(Organization).where(Organization.slug == slug))
+    if org is None or not is_member(user, org.id):  # type: ignore[arg-type]
+        abort(404, description="No such organization.")
+    authorize(action, org, user)
+    return org
+
+
+def _in_org(model: type[T], org: Organization, object_id: int, what: str) -> T:
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.organization_id != org.id:  # type: ignore[attr-defined]
+        abort(404, description=f"No such {what} in this organization.")
+    return obj
+
+
+def get_program(org: Organization, program_id: int) -> Program:
+    return _in_org(Program, org, program_id, "program")
+
+
+def get_initiative(org: Organization, initiative_id: int) -> Initiative:
+    return _in_org(Initiative, org, initiative_id, "initiative")
+
+
+def get_criterion(org: Organization, criterion_id: int) -> ExitCriterion:
+    return _in_org(ExitCriterion, org, criterion_id, "exit criterion")

@@ -1,0 +1,19 @@
+"""Every model, importable from one place."""
+
+from governance.models.audit import AuditEvent
+from governance.models.people import ApiToken, Membership, Organization, User
+from governance.models.phases import ExitCriterion, Phase
+from governance.models.portfolio import Engagement, Initiative, Program
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Engagement",
+    "ExitCriterion",
+    "Initiative",
+    "Membership",
+    "Organization",
+    "Phase",
+    "Program",
+    "User",
+]

@@ -1,0 +1,83 @@
+"""The seven phases of an initiative and the exit criteria that gate each one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from governance.enums import CriterionStatus, PhaseKind, PhaseStatus
+from governance.extensions import db
+from governance.models.base import Timestamps, UTCDateTime, Versioned, enum_type
+from governance.models.people import User
+
+if TYPE_CHECKING:
+    from governance.models.portfolio import Initiative
+
+
+class Phase(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "phase"
+    __audited__ = True
+    __table_args__ = (
+        sa.UniqueConstraint("initiative_id", "kind"),
+        sa.Index("ix_phase_org_status", "organization_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="CASCADE")
+    )
+    initiative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[PhaseKind] = mapped_column(enum_type(PhaseKind))
+    position: Mapped[int] = mapped_column()
+    status: Mapped[PhaseStatus] = mapped_column(
+        enum_type(PhaseStatus), default=PhaseStatus.NOT_STARTED
+    )
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    planned_start: Mapped[date | None] = mapped_column()
+    planned_end: Mapped[date | None] = mapped_column()
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    initiative: Mapped[Initiative] = relationship(back_populates="phases")
+    owner: Mapped[User | None] = relationship()
+    criteria: Mapped[list[ExitCriterion]] = relationship(
+        back_populates="phase", order_by="ExitCriterion.position", cascade="all, delete-orphan"
+    )
+
+
+class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "exit_criterion"
+    __audited__ = True
+    __table_args__ = (sa.Index("ix_exit_criterion_org_status_due", "organization_id", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="CASCADE")
+    )
+    phase_id: Mapped[int] = mapped_column(sa.ForeignKey("phase.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(64), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Framework citations ("NIST AI RMF MAP 1.3", "ISO/IEC 42001 6.2"), kept as data.
+    framework_refs: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The name of an evaluated rule, when the criterion is computed from tracked data.
+    rule: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[CriterionStatus] = mapped_column(
+        enum_type(CriterionStatus), default=CriterionStatus.OPEN
+    )
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    due_on: Mapped[date | None] = mapped_column()
+    evidence_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    evidence_text: Mapped[str] = mapped_column(sa.Text, default="")
+    met_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    phase: Mapped[Phase] = relationship(back_populates="criteria")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    met_by: Mapped[User | None] = relationship(foreign_keys=[met_by_id])

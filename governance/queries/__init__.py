@@ -1,0 +1,1 @@
+"""Read-side queries for pages: aggregated in SQL, a bounded number per page."""

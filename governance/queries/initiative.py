@@ -1,0 +1,106 @@
+"""What an initiative's page shows: its phases, their exit criteria, and its activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from governance.enums import CriterionStatus, PhaseStatus
+from governance.extensions import db
+from governance.models import AuditEvent, ExitCriterion, Initiative, Phase, User
+
+
+@dataclass
+class PhaseView:
+    phase: Phase
+    criteria: list[ExitCriterion]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for c in self.criteria if c.status != CriterionStatus.OPEN)
+
+
+@dataclass
+class Activity:
+    occurred_at: datetime
+    actor: str | None
+    record_type: str
+    record_id: int
+    action: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    subject: str
+
+
+@dataclass
+class InitiativePage:
+    phases: list[PhaseView]
+    current: PhaseView | None
+    activity: list[Activity]
+
+
+def initiative_page(initiative: Initiative, activity_limit: int = 30) -> InitiativePage:
+    phases = list(
+        db.session.scalars(
+            sa.select(Phase)
+            .where(Phase.initiative_id == initiative.id)
+            .options(joinedload(Phase.owner))
+            .order_by(Phase.position)
+        )
+    )
+    criteria = list(
+        db.session.scalars(
+            sa.select(ExitCriterion)
+            .join(Phase, Phase.id == ExitCriterion.phase_id)
+            .where(Phase.initiative_id == initiative.id)
+            .options(joinedload(ExitCriterion.owner), joinedload(ExitCriterion.met_by))
+            .order_by(ExitCriterion.phase_id, ExitCriterion.position)
+        )
+    )
+    by_phase: dict[int, list[ExitCriterion]] = {p.id: [] for p in phases}
+    for criterion in criteria:
+        by_phase[criterion.phase_id].append(criterion)
+    views = [PhaseView(p, by_phase[p.id]) for p in phases]
+    current = next((v for v in views if v.phase.status != PhaseStatus.COMPLETE), None)
+    return InitiativePage(views, current, _activity(initiative, phases, criteria, activity_limit))
+
+
+def _activity(
+    initiative: Initiative, phases: list[Phase], criteria: list[ExitCriterion], limit: int
+) -> list[Activity]:
+    names = {("initiative", initiative.id): initiative.name}
+    names.update({("phase", p.id): f"{p.kind.value.replace('_', ' ')} phase" for p in phases})
+    names.update({("exit_criterion", c.id): c.title for c in criteria})
+    records = sa.or_(
+        sa.and_(AuditEvent.record_type == "initiative", AuditEvent.record_id == initiative.id),
+        sa.and_(AuditEvent.record_type == "phase", AuditEvent.record_id.in_([p.id for p in phases])),
+        sa.and_(
+            AuditEvent.record_type == "exit_criterion",
+            AuditEvent.record_id.in_([c.id for c in criteria]),
+        ),
+    )
+    rows = db.session.execute(
+        sa.select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.organization_id == initiative.organization_id, records)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [
+        Activity(
+            e.occurred_at,
+            actor,
+            e.record_type,
+            e.record_id,
+            e.action,
+            e.field,
+            e.old_value,
+            e.new_value,
+            names.get((e.record_type, e.record_id), e.record_type),
+        )
+        for e, actor in rows
+    ]

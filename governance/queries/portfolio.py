@@ -1,0 +1,215 @@
+"""What the portfolio and organization pages show, aggregated in SQL.
+
+Each function is one query whatever the number of organizations or initiatives, so a page's
+query count does not grow with the data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from governance.enums import CriterionStatus, PhaseKind, PhaseStatus
+from governance.extensions import db
+from governance.models import Engagement, ExitCriterion, Initiative, Organization, Phase, Program, User
+
+DONE = len(PhaseKind) + 1  # position past the last phase: every phase complete
+
+
+def current_phase_positions() -> sa.Subquery:
+    """initiative_id -> position of its first phase not complete."""
+    return (
+        sa.select(Phase.initiative_id, sa.func.min(Phase.position).label("position"))
+        .where(Phase.status != PhaseStatus.COMPLETE)
+        .group_by(Phase.initiative_id)
+        .subquery()
+    )
+
+
+def visible_organizations(org_ids: list[int] | None) -> list[Organization]:
+    query = sa.select(Organization).order_by(Organization.name)
+    if org_ids is not None:
+        query = query.where(Organization.id.in_(org_ids))
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class OrganizationSummary:
+    organization: Organization
+    engagement: Engagement | None = None
+    programs: int = 0
+    initiatives: int = 0
+    by_phase: dict[int, int] = field(default_factory=dict)
+    by_stage: dict[str, int] = field(default_factory=dict)
+    overdue_criteria: int = 0
+    open_criteria: int = 0
+
+
+def organization_summaries(orgs: list[Organization], today: date) -> list[OrganizationSummary]:
+    summaries = {org.id: OrganizationSummary(org) for org in orgs}
+    ids = list(summaries)
+    if not ids:
+        return []
+    for engagement in db.session.scalars(
+        sa.select(Engagement)
+        .where(Engagement.organization_id.in_(ids))
+        .options(sa.orm.joinedload(Engagement.leader))
+        .order_by(Engagement.starts_on)
+    ):
+        summaries[engagement.organization_id].engagement = engagement
+    for org_id, count in db.session.execute(
+        sa.select(Program.organization_id, sa.func.count())
+        .where(Program.organization_id.in_(ids))
+        .group_by(Program.organization_id)
+    ):
+        summaries[org_id].programs = count
+    cur = current_phase_positions()
+    for org_id, position, stage, count in db.session.execute(
+        sa.select(
+            Initiative.organization_id,
+            sa.func.coalesce(cur.c.position, DONE),
+            Initiative.stage,
+            sa.func.count(),
+        )
+        .outerjoin(cur, cur.c.initiative_id == Initiative.id)
+        .where(Initiative.organization_id.in_(ids))
+        .group_by(Initiative.organization_id, sa.func.coalesce(cur.c.position, DONE), Initiative.stage)
+    ):
+        summary = summaries[org_id]
+        summary.initiatives += count
+        summary.by_phase[position] = summary.by_phase.get(position, 0) + count
+        summary.by_stage[str(stage)] = summary.by_stage.get(str(stage), 0) + count
+    open_in_active_phase = (
+        sa.select(
+            ExitCriterion.organization_id,
+            sa.func.count(),
+            sa.func.sum(sa.case((ExitCriterion.due_on < today, 1), else_=0)),
+        )
+        .join(Phase, Phase.id == ExitCriterion.phase_id)
+        .where(
+            ExitCriterion.organization_id.in_(ids),
+            ExitCriterion.status == CriterionStatus.OPEN,
+            Phase.status.in_([PhaseStatus.IN_PROGRESS, PhaseStatus.IN_REVIEW]),
+        )
+        .group_by(ExitCriterion.organization_id)
+    )
+    for org_id, open_count, overdue in db.session.execute(open_in_active_phase):
+        summaries[org_id].open_criteria = open_count
+        summaries[org_id].overdue_criteria = int(overdue or 0)
+    return [summaries[org.id] for org in orgs]
+
+
+@dataclass
+class CriterionRow:
+    id: int
+    title: str
+    due_on: date | None
+    organization_slug: str
+    organization_name: str
+    initiative_id: int
+    initiative_name: str
+    phase_kind: str
+    owner_name: str | None
+
+
+def _criterion_rows(where: list[Any], limit: int) -> list[CriterionRow]:
+    owner = sa.orm.aliased(User)
+    query = (
+        sa.select(
+            ExitCriterion.id,
+            ExitCriterion.title,
+            ExitCriterion.due_on,
+            Organization.slug,
+            Organization.name,
+            Initiative.id,
+            Initiative.name,
+            Phase.kind,
+            owner.name,
+        )
+        .join(Phase, Phase.id == ExitCriterion.phase_id)
+        .join(Initiative, Initiative.id == Phase.initiative_id)
+        .join(Organization, Organization.id == ExitCriterion.organization_id)
+        .outerjoin(owner, owner.id == ExitCriterion.owner_id)
+        .where(
+            ExitCriterion.status == CriterionStatus.OPEN,
+            Phase.status.in_([PhaseStatus.IN_PROGRESS, PhaseStatus.IN_REVIEW]),
+            *where,
+        )
+        .order_by(ExitCriterion.due_on.is_(None), ExitCriterion.due_on, ExitCriterion.id)
+        .limit(limit)
+    )
+    return [CriterionRow(*row) for row in db.session.execute(query)]
+
+
+def overdue_criteria(org_ids: list[int] | None, today: date, limit: int = 20) -> list[CriterionRow]:
+    where: list[Any] = [ExitCriterion.due_on < today]
+    if org_ids is not None:
+        where.append(ExitCriterion.organization_id.in_(org_ids))
+    return _criterion_rows(where, limit)
+
+
+def criteria_waiting_on(user: User, org_ids: list[int] | None, limit: int = 20) -> list[CriterionRow]:
+    where: list[Any] = [ExitCriterion.owner_id == user.id]
+    if org_ids is not None:
+        where.append(ExitCriterion.organization_id.in_(org_ids))
+    return _criterion_rows(where, limit)
+
+
+@dataclass
+class InitiativeRow:
+    initiative: Initiative
+    phases: dict[int, Phase]
+    current_position: int
+
+
+def initiative_matrix(org: Organization) -> dict[int, list[InitiativeRow]]:
+    """program_id -> its initiatives with their seven phases (two queries)."""
+    initiatives = list(
+        db.session.scalars(
+            sa.select(Initiative)
+            .where(Initiative.organization_id == org.id)
+            .options(sa.orm.joinedload(Initiative.owner))
+            .order_by(Initiative.name)
+        )
+    )
+    phases: dict[int, dict[int, Phase]] = defaultdict(dict)
+    if initiatives:
+        for phase in db.session.scalars(
+            sa.select(Phase).where(Phase.organization_id == org.id)
+        ):
+            phases[phase.initiative_id][phase.position] = phase
+    rows: dict[int, list[InitiativeRow]] = defaultdict(list)
+    for initiative in initiatives:
+        own = phases[initiative.id]
+        current = min(
+            (pos for pos, p in own.items() if p.status != PhaseStatus.COMPLETE), default=DONE
+        )
+        rows[initiative.program_id].append(InitiativeRow(initiative, own, current))
+    return rows
+
+
+def programs_of(org: Organization) -> list[Program]:
+    return list(
+        db.session.scalars(
+            sa.select(Program)
+            .where(Program.organization_id == org.id)
+            .options(sa.orm.joinedload(Program.owner))
+            .order_by(Program.name)
+        )
+    )
+
+
+def members_of(org: Organization) -> list[tuple[User, str]]:
+    from governance.models import Membership
+
+    rows = db.session.execute(
+        sa.select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == org.id)
+        .order_by(User.name)
+    )
+    return [(user, str(role)) for user, role in rows]

@@ -1,0 +1,28 @@
+"""What every template may use: the permission check, labels, phase names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+from governance.enums import PHASE_TITLES, PhaseKind, label
+from governance.permissions import Action, can
+
+
+def _context() -> dict[str, Any]:
+    return {
+        "can": lambda action, obj=None: can(current_user, action, obj),
+        "Action": Action,
+        "label": label,
+        "PHASE_TITLES": PHASE_TITLES,
+        "PHASES": list(PhaseKind),
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_context)
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["day"] = lambda d: d.strftime("%d %b %Y") if d else "—"
+    app.jinja_env.filters["when"] = lambda d: d.strftime("%d %b %Y %H:%M UTC") if d else "—"

@@ -1,0 +1,178 @@
+"""Initiatives: create, edit, the initiative page, and evidence on exit criteria."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from governance.enums import PHASE_TITLES, RiskTier
+from governance.errors import DomainError
+from governance.extensions import db
+from wtforms.fields.choices import SelectChoice
+
+from governance.forms import CriterionPlanForm, EvidenceForm, InitiativeForm, member_choices
+from governance.loaders import get_criterion, get_initiative, get_organization
+from governance.operations import criteria as criteria_ops
+from governance.operations import initiatives as ops
+from governance.permissions import Action
+from governance.queries import initiative as iq
+from governance.queries import portfolio as q
+from governance.web.helpers import refuse
+
+bp = Blueprint("initiatives", __name__, url_prefix="/orgs/<slug>/initiatives")
+
+
+def _initiative_form(org, initiative=None) -> InitiativeForm:  # type: ignore[no-untyped-def]
+    form = InitiativeForm(obj=initiative)
+    form.program_id.choices = [SelectChoice(p.id, p.name) for p in q.programs_of(org)]  # type: ignore[arg-type]
+    form.owner_id.choices = member_choices(q.members_of(org))
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.MANAGE)
+    form = _initiative_form(org)
+    if request.method == "GET" and request.args.get("program", "").isdigit():
+        form.program_id.data = int(request.args["program"])
+    if form.validate_on_submit():
+        try:
+            program = next(
+                (p for p in q.programs_of(org) if p.id == form.program_id.data), None
+            )
+            if program is None:
+                raise DomainError("Choose a program of this organization.", field="program_id")
+            initiative = ops.create_initiative(
+                program,
+                form.name.data or "",
+                description=form.description.data or "",
+                risk_tier=RiskTier(form.risk_tier.data),
+                owner_id=form.owner_id.data,
+                sponsor=form.sponsor.data or "",
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"{initiative.name} was created; its objectives phase has started.", "success")
+            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
+    return _form_page(org, form, None)
+
+
+@bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, initiative_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.MANAGE)
+    initiative = get_initiative(org, initiative_id)
+    form = _initiative_form(org, initiative)
+    if request.method == "GET":
+        form.version.data = str(initiative.version)
+        form.risk_tier.data = initiative.risk_tier.value
+    if form.validate_on_submit():
+        try:
+            ops.update_initiative(
+                initiative,
+                form.expected_version(),
+                name=(form.name.data or "").strip(),
+                description=form.description.data or "",
+                program_id=form.program_id.data,
+                risk_tier=RiskTier(form.risk_tier.data),
+                owner_id=form.owner_id.data,
+                sponsor=form.sponsor.data or "",
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
+    return _form_page(org, form, initiative)
+
+
+def _form_page(org, form, initiative) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "initiatives/form.html", org=org, form=form, initiative=initiative
+    ), status
+
+
+@bp.get("/<int:initiative_id>")
+@login_required
+def show(slug: str, initiative_id: int) -> ResponseReturnValue:
+    org = get_organization(slug)
+    initiative = get_initiative(org, initiative_id)
+    page = iq.initiative_page(initiative)
+    return render_template(
+        "initiatives/show.html",
+        org=org,
+        initiative=initiative,
+        page=page,
+        phase_titles=PHASE_TITLES,
+        evidence_form=EvidenceForm(),
+    )
+
+
+@bp.route("/<int:initiative_id>/criteria/<int:criterion_id>/evidence", methods=["GET", "POST"])
+@login_required
+def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    initiative = get_initiative(org, initiative_id)
+    criterion = get_criterion(org, criterion_id)
+    if criterion.phase.initiative_id != initiative.id:
+        abort(404)
+    form = EvidenceForm(obj=criterion)
+    if request.method == "GET":
+        form.version.data = str(criterion.version)
+    if form.validate_on_submit():
+        try:
+            criteria_ops.mark_met(
+                criterion,
+                current_user,
+                evidence_url=form.evidence_url.data or "",
+                evidence_text=form.evidence_text.data or "",
+                expected_version=form.expected_version(),
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"“{criterion.title}” is met.", "success")
+            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "initiatives/evidence.html", org=org, initiative=initiative, criterion=criterion, form=form
+    ), status
+
+
+@bp.route("/<int:initiative_id>/criteria/<int:criterion_id>/plan", methods=["GET", "POST"])
+@login_required
+def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    initiative = get_initiative(org, initiative_id)
+    criterion = get_criterion(org, criterion_id)
+    if criterion.phase.initiative_id != initiative.id:
+        abort(404)
+    form = CriterionPlanForm(obj=criterion)
+    form.owner_id.choices = member_choices(q.members_of(org))
+    if request.method == "GET":
+        form.version.data = str(criterion.version)
+    if form.validate_on_submit():
+        try:
+            criteria_ops.plan(
+                criterion,
+                owner_id=form.owner_id.data,
+                due_on=form.due_on.data,
+                expected_version=form.expected_version(),
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "initiatives/plan.html", org=org, initiative=initiative, criterion=criterion, form=form
+    ), status

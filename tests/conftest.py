@@ -1,0 +1,209 @@
+"""Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL truncated after
+each test when TEST_DATABASE_URL is set), the app, clients and factories."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask, g
+from flask.testing import FlaskClient
+from flask_login import FlaskLoginClient
+
+from governance import create_app
+from governance.enums import Role
+from governance.extensions import db as _db
+from governance.models import Initiative, Organization, Program, User
+from governance.operations import initiatives as initiative_ops
+from governance.operations import people
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def base_config(url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": "localhost",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per session: later tests copy (SQLite) or truncate (PostgreSQL)."""
+    if PG_URL:
+        app = create_app(base_config(PG_URL))
+        with app.app_context():
+            with _db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+            flask_migrate.upgrade()
+            _db.engine.dispose()
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = create_app(base_config(f"sqlite:///{path}"))
+    with app.app_context():
+        flask_migrate.upgrade()
+        with _db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        _db.engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        yield PG_URL
+        engine = sa.create_engine(PG_URL.replace("+psycopg", "+psycopg", 1))
+        with engine.begin() as conn:
+            tables = [
+                t
+                for t in sa.inspect(conn).get_table_names()
+                if t != "alembic_version"
+            ]
+            if tables:
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        target = tmp_path / "test.db"
+        shutil.copyfile(database_template, target)
+        yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    apps: list[Flask] = []
+
+    def factory(**extra: Any) -> Flask:
+        app = create_app(base_config(database_url, **extra))
+        app.test_client_class = FlaskLoginClient
+
+        @app.before_request
+        def _fresh_globals() -> None:
+            # Tests keep an app context open, which requests then share; start each request
+            # with empty `g` as it would in production (signed-in user, role cache).
+            for name in list(vars(g)):
+                g.pop(name)
+
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def db(app: Flask) -> Any:
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+# ---- factories -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    def factory(
+        name: str | None = None,
+        *,
+        org: Organization | None = None,
+        role: Role | str | None = None,
+        admin: bool = False,
+        email: str | None = None,
+    ) -> User:
+        n = next(_counter)
+        user = people.create_user(
+            email or f"user{n}@example.com", name or f"User {n}", PASSWORD, is_admin=admin
+        )
+        if org is not None and role is not None:
+            people.set_membership(user, org, Role(role))
+        _db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_org(app: Flask) -> Callable[..., Organization]:
+    def factory(slug: str | None = None, name: str | None = None) -> Organization:
+        n = next(_counter)
+        org = people.create_organization(slug or f"client-{n}", name or f"Client {n}")
+        _db.session.commit()
+        return org
+
+    return factory
+
+
+@pytest.fixture
+def make_initiative(app: Flask) -> Callable[..., Initiative]:
+    def factory(org: Organization, name: str = "Fraud scoring", program: Program | None = None) -> Initiative:
+        if program is None:
+            program = initiative_ops.create_program(org, f"Program {next(_counter)}")
+        initiative = initiative_ops.create_initiative(program, name)
+        _db.session.commit()
+        return initiative
+
+    return factory
+
+
+@pytest.fixture
+def as_user(app: Flask) -> Callable[[User | None], FlaskClient]:
+    """A test client signed in as `user` (or anonymous for None)."""
+
+    def factory(user: User | None) -> FlaskClient:
+        return app.test_client(user=user) if user is not None else app.test_client()
+
+    return factory
+
+
+@pytest.fixture
+def world(make_org, make_user, make_initiative) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Two client organizations; a member of each role in the first, an outsider in the second."""
+    org = make_org("acme-freight", "Acme Freight")
+    other = make_org("globex-health", "Globex Health")
+    users = {role.value: make_user(f"{role.value} person", org=org, role=role) for role in Role}
+    users["admin"] = make_user("Admin", admin=True)
+    users["outsider"] = make_user("Outsider", org=other, role=Role.LEADER)
+    initiative = make_initiative(org, "Parcel fraud scoring")
+    other_initiative = make_initiative(other, "Claims triage")
+    return {
+        "org": org,
+        "other": other,
+        "users": users,
+        "initiative": initiative,
+        "other_initiative": other_initiative,
+    }
