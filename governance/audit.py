@@ -36,6 +36,7 @@ def current_actor() -> int | None:
         return int(g.actor_id)
     return _actor_var.get()
 
+
 # Never copied into the trail: the trail is readable by every member of an organization.
 REDACTED = {"password_hash", "token_hash"}
 # Bookkeeping columns whose changes say nothing a reader needs.

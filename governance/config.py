@@ -57,9 +57,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_pyfile("config.py", silent=True)
-    app.config.setdefault(
-        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'governance.db'}"
-    )
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'governance.db'}")
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("SECRET_KEY"):

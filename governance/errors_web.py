@@ -28,9 +28,12 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def json_error(status: int, message: str, code: str | None = None, **extra: object) -> Response:
+def json_error(
+    status: int, message: str, code: str | None = None, details: object | None = None
+) -> Response:
     body: dict[str, object] = {"code": code or CODES.get(status, "error"), "message": message}
-    body.update(extra)
+    if details is not None:
+        body["details"] = details
     response = jsonify({"error": body})
     response.status_code = status
     return response
@@ -40,14 +43,14 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     status = error.code or 500
     if wants_json():
         data = getattr(error, "data", None) or {}
-        extra: dict[str, object] = {}
+        details = None
         if data.get("messages"):
             # webargs validation: say which field is wrong, per location.
-            extra["details"] = data["messages"]
+            details = data["messages"]
             message = "The request is not valid: " + _summarize(data["messages"])
         else:
             message = data.get("message") or error.description or "Request failed."
-        response = json_error(status, message, **extra)
+        response = json_error(status, message, details=details)
         for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
         return response

@@ -52,7 +52,9 @@ class OrganizationForm(VersionedForm):
         validators=[
             DataRequired(),
             Length(max=64),
-            Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, digits and dashes."),
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, digits and dashes."
+            ),
         ],
     )
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
@@ -82,14 +84,21 @@ class InitiativeForm(VersionedForm):
 class EvidenceForm(VersionedForm):
     evidence_url = URLField(
         "Evidence link",
-        validators=[Optional(), URL(require_tld=False, message="Enter a full link (https://...)."), Length(max=500)],
+        validators=[
+            Optional(),
+            URL(require_tld=False, message="Enter a full link (https://...)."),
+            Length(max=500),
+        ],
     )
     evidence_text = TextAreaField("Evidence", validators=[Length(max=8000)])
 
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
             return False
-        if not (self.evidence_url.data or "").strip() and not (self.evidence_text.data or "").strip():
+        if (
+            not (self.evidence_url.data or "").strip()
+            and not (self.evidence_text.data or "").strip()
+        ):
             self.evidence_text.errors = ["Give the evidence: a link, a description, or both."]
             return False
         return True
@@ -106,4 +115,6 @@ class MembershipForm(FlaskForm):
 
 
 def member_choices(members: list[tuple[Any, str]], blank: str = "Nobody yet") -> list[SelectChoice]:
-    return [SelectChoice(None, blank)] + [SelectChoice(user.id, user.name) for user, _role in members]  # type: ignore[arg-type]
+    return [SelectChoice(None, blank)] + [
+        SelectChoice(user.id, user.name) for user, _role in members
+    ]

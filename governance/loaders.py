@@ -21,7 +21,9 @@ def authorize(action: Action, obj: object, user: object | None = None) -> None:
         abort(403, description="Your role in this organization does not allow this.")
 
 
-def get_organization(slug: str, action: Action = Action.READ, user: object | None = None) -> Organization:
+def get_organization(
+    slug: str, action: Action = Action.READ, user: object | None = None
+) -> Organization:
     user = user if user is not None else current_user
     org = db.session.scalar(db.select(Organization).where(Organization.slug == slug))
     if org is None or not is_member(user, org.id):  # type: ignore[arg-type]

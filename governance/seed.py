@@ -76,7 +76,10 @@ def _load_organization(spec: dict[str, Any], users: dict[str, User]) -> Organiza
     for program_spec in spec.get("programs", []):
         owner = users.get(program_spec.get("owner", ""))
         program = ops.create_program(
-            org, program_spec["name"], program_spec.get("description", ""), owner.id if owner else None
+            org,
+            program_spec["name"],
+            program_spec.get("description", ""),
+            owner.id if owner else None,
         )
         for initiative_spec in program_spec.get("initiatives", []):
             _load_initiative(program, initiative_spec, users)

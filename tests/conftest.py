@@ -51,13 +51,13 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
             with _db.engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE"))
                 conn.execute(sa.text("CREATE SCHEMA public"))
-            flask_migrate.upgrade()
+            flask_migrate.upgrade(revision="heads")
             _db.engine.dispose()
         return PG_URL
     path = tmp_path_factory.mktemp("template") / "template.db"
     app = create_app(base_config(f"sqlite:///{path}"))
     with app.app_context():
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="heads")
         with _db.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         _db.engine.dispose()
@@ -70,11 +70,7 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
         yield PG_URL
         engine = sa.create_engine(PG_URL.replace("+psycopg", "+psycopg", 1))
         with engine.begin() as conn:
-            tables = [
-                t
-                for t in sa.inspect(conn).get_table_names()
-                if t != "alembic_version"
-            ]
+            tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
             if tables:
                 quoted = ", ".join(f'"{t}"' for t in tables)
                 conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
@@ -170,7 +166,9 @@ def make_org(app: Flask) -> Callable[..., Organization]:
 
 @pytest.fixture
 def make_initiative(app: Flask) -> Callable[..., Initiative]:
-    def factory(org: Organization, name: str = "Fraud scoring", program: Program | None = None) -> Initiative:
+    def factory(
+        org: Organization, name: str = "Fraud scoring", program: Program | None = None
+    ) -> Initiative:
         if program is None:
             program = initiative_ops.create_program(org, f"Program {next(_counter)}")
         initiative = initiative_ops.create_initiative(program, name)

@@ -83,7 +83,10 @@ def test_unexpected_errors_show_a_plain_500_page(make_app):
 def test_security_headers_and_a_strict_script_policy(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
@@ -91,7 +94,11 @@ def test_security_headers_and_a_strict_script_policy(client):
 
 def test_pages_load_nothing_from_another_site(world, as_user):
     client = as_user(world["users"]["leader"])
-    for path in ["/", "/orgs/acme-freight", f"/orgs/acme-freight/initiatives/{world['initiative'].id}"]:
+    for path in [
+        "/",
+        "/orgs/acme-freight",
+        f"/orgs/acme-freight/initiatives/{world['initiative'].id}",
+    ]:
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//', html), path
         assert "<script>" not in html  # no inline script

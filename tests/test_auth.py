@@ -79,11 +79,17 @@ def test_login_form_carries_a_csrf_token_and_refuses_without_it(make_app, world)
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token is not None
-    refused = client.post("/login", data={"email": world["users"]["leader"].email, "password": PASSWORD})
+    refused = client.post(
+        "/login", data={"email": world["users"]["leader"].email, "password": PASSWORD}
+    )
     assert refused.status_code == 400
     accepted = client.post(
         "/login",
-        data={"email": world["users"]["leader"].email, "password": PASSWORD, "csrf_token": token.group(1)},
+        data={
+            "email": world["users"]["leader"].email,
+            "password": PASSWORD,
+            "csrf_token": token.group(1),
+        },
     )
     assert accepted.status_code == 302
 

@@ -85,10 +85,18 @@ def _program_count(db) -> int:
 
 WRITES: list[tuple[str, dict[str, Any], dict[str, int]]] = [
     ("program_new", {"name": "Pricing"}, _expect(members=302, contributor=403, auditor=403)),
-    ("initiative_edit", {"name": "Renamed", "risk_tier": "high"}, _expect(members=302, contributor=403, auditor=403)),
+    (
+        "initiative_edit",
+        {"name": "Renamed", "risk_tier": "high"},
+        _expect(members=302, contributor=403, auditor=403),
+    ),
     ("evidence", {"evidence_text": "Signed-off KPI sheet"}, _expect(members=302, auditor=403)),
     ("plan", {"owner_id": "None", "due_on": "2027-01-15"}, _expect(members=302, auditor=403)),
-    ("org_edit", {"name": "Acme", "slug": "acme-freight", "review_target_days": "4"}, _expect(members=403, admin=302)),
+    (
+        "org_edit",
+        {"name": "Acme", "slug": "acme-freight", "review_target_days": "4"},
+        _expect(members=403, admin=302),
+    ),
     ("members", {"email": "x@example.com", "role": "pmo"}, _expect(members=403, admin=400)),
 ]
 
@@ -116,8 +124,18 @@ def test_an_auditor_changes_nothing_anywhere(world, as_user, db):
     auditor = as_user(world["users"]["auditor"])
     criterion = _criterion(world)
     paths = _paths(world)
-    for page in ("program_new", "initiative_new", "initiative_edit", "evidence", "plan", "org_edit", "members"):
-        assert auditor.post(paths[page], data={"name": "x", "evidence_text": "x"}).status_code == 403
+    for page in (
+        "program_new",
+        "initiative_new",
+        "initiative_edit",
+        "evidence",
+        "plan",
+        "org_edit",
+        "members",
+    ):
+        assert (
+            auditor.post(paths[page], data={"name": "x", "evidence_text": "x"}).status_code == 403
+        )
     db.session.expire_all()
     assert db.session.get(ExitCriterion, criterion.id).status == CriterionStatus.OPEN
     assert _program_count(db) == 2
@@ -162,19 +180,30 @@ def test_membership_changes_take_effect(world, as_user, db):
     )
     assert response.status_code == 302
     assert as_user(outsider).get("/orgs/acme-freight").status_code == 200
-    assert as_user(outsider).post(_paths(world)["program_new"], data={"name": "x"}).status_code == 403
+    assert (
+        as_user(outsider).post(_paths(world)["program_new"], data={"name": "x"}).status_code == 403
+    )
     removed = admin.post(f"/orgs/acme-freight/members/{outsider.id}/remove")
     assert removed.status_code == 302
     assert as_user(outsider).get("/orgs/acme-freight").status_code == 404
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(Membership).where(Membership.user_id == outsider.id)
-    ) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.user_id == outsider.id)
+        )
+        == 1
+    )
 
 
 def test_initiative_count_is_unchanged_by_refused_creation(world, as_user, db):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Initiative))
     as_user(world["users"]["contributor"]).post(
         _paths(world)["initiative_new"],
-        data={"name": "Sneaky", "program_id": str(world["initiative"].program_id), "risk_tier": "low"},
+        data={
+            "name": "Sneaky",
+            "program_id": str(world["initiative"].program_id),
+            "risk_tier": "low",
+        },
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Initiative)) == before

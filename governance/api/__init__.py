@@ -19,7 +19,7 @@ class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBody)
 
 
-class GovernanceApi(Api):  # type: ignore[misc]
+class GovernanceApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:

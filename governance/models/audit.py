@@ -11,7 +11,7 @@ from governance.extensions import db
 from governance.models.base import UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(db.Model):  # type: ignore[name-defined]
     __tablename__ = "audit_event"
     __table_args__ = (
         sa.Index("ix_audit_event_record", "record_type", "record_id"),

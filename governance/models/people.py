@@ -15,7 +15,7 @@ from governance.extensions import db
 from governance.models.base import Timestamps, UTCDateTime, Versioned, enum_type, utcnow
 
 
-class User(UserMixin, Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "user"
     __audited__ = True
 
@@ -41,14 +41,14 @@ class User(UserMixin, Timestamps, Versioned, db.Model):  # type: ignore[name-def
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 
 
-class Organization(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+class Organization(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     """A client company: everything else belongs to exactly one organization."""
 
     __tablename__ = "organization"
@@ -73,7 +73,7 @@ class Organization(Timestamps, Versioned, db.Model):  # type: ignore[name-define
         return f"<Organization {self.slug}>"
 
 
-class Membership(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+class Membership(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "membership"
     __audited__ = True
     __table_args__ = (sa.UniqueConstraint("user_id", "organization_id"),)
@@ -89,7 +89,7 @@ class Membership(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,
     organization: Mapped[Organization] = relationship(back_populates="memberships")
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+class ApiToken(db.Model):  # type: ignore[name-defined]
     """A Bearer token. Only its SHA-256 is kept: the token itself is shown once."""
 
     __tablename__ = "api_token"

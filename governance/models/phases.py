@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from governance.models.portfolio import Initiative
 
 
-class Phase(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+class Phase(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "phase"
     __audited__ = True
     __table_args__ = (
@@ -50,10 +50,12 @@ class Phase(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "exit_criterion"
     __audited__ = True
-    __table_args__ = (sa.Index("ix_exit_criterion_org_status_due", "organization_id", "status", "due_on"),)
+    __table_args__ = (
+        sa.Index("ix_exit_criterion_org_status_due", "organization_id", "status", "due_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(

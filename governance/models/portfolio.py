@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from governance.models.phases import Phase
 
 
-class Engagement(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+class Engagement(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "engagement"
     __audited__ = True
 
@@ -37,7 +37,7 @@ class Engagement(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,
     leader: Mapped[User] = relationship()
 
 
-class Program(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+class Program(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "program"
     __audited__ = True
 
@@ -56,7 +56,7 @@ class Program(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,mis
     )
 
 
-class Initiative(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,misc]
+class Initiative(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     """One AI workstream, with its delivery stage and the seven phases it goes through."""
 
     __tablename__ = "initiative"
@@ -80,4 +80,3 @@ class Initiative(Timestamps, Versioned, db.Model):  # type: ignore[name-defined,
     phases: Mapped[list[Phase]] = relationship(
         back_populates="initiative", order_by="Phase.position", cascade="all, delete-orphan"
     )
-

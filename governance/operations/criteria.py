@@ -29,9 +29,13 @@ def mark_met(
         raise DomainError("The phase is complete: its exit criteria can no longer change.")
     evidence_url, evidence_text = evidence_url.strip(), evidence_text.strip()
     if evidence_url and not evidence_url.lower().startswith(("https://", "http://")):
-        raise DomainError("The evidence link must start with https:// or http://.", field="evidence_url")
+        raise DomainError(
+            "The evidence link must start with https:// or http://.", field="evidence_url"
+        )
     if not evidence_url and not evidence_text:
-        raise DomainError("Give the evidence: a link, a description, or both.", field="evidence_text")
+        raise DomainError(
+            "Give the evidence: a link, a description, or both.", field="evidence_text"
+        )
     criterion.status = CriterionStatus.MET
     criterion.evidence_url = evidence_url
     criterion.evidence_text = evidence_text
@@ -55,7 +59,11 @@ def reopen(criterion: ExitCriterion, expected_version: int | None = None) -> Exi
 
 
 def plan(
-    criterion: ExitCriterion, *, owner_id: int | None, due_on: date | None, expected_version: int | None
+    criterion: ExitCriterion,
+    *,
+    owner_id: int | None,
+    due_on: date | None,
+    expected_version: int | None,
 ) -> ExitCriterion:
     check_version(criterion, expected_version, CRITERION_FIELDS)
     criterion.owner_id = owner_id

@@ -46,7 +46,9 @@ def create_engagement(
     if ends_on is not None and ends_on < starts_on:
         raise DomainError("The engagement cannot end before it starts.", field="ends_on")
     if not 1 <= hours_per_week <= 60:
-        raise DomainError("Contracted hours must be between 1 and 60 a week.", field="hours_per_week")
+        raise DomainError(
+            "Contracted hours must be between 1 and 60 a week.", field="hours_per_week"
+        )
     engagement = Engagement(
         organization_id=org.id,
         leader=leader,
@@ -72,7 +74,9 @@ def _member_of(org: Organization, user_id: int | None, field: str) -> None:
         raise DomainError("Choose a member of this organization.", field=field)
 
 
-def create_program(org: Organization, name: str, description: str = "", owner_id: int | None = None) -> Program:
+def create_program(
+    org: Organization, name: str, description: str = "", owner_id: int | None = None
+) -> Program:
     _member_of(org, owner_id, "owner_id")
     program = Program(
         organization_id=org.id, name=name.strip(), description=description, owner_id=owner_id
@@ -141,7 +145,9 @@ def create_initiative(
     return initiative
 
 
-def update_initiative(initiative: Initiative, expected_version: int | None, **changes: Any) -> Initiative:
+def update_initiative(
+    initiative: Initiative, expected_version: int | None, **changes: Any
+) -> Initiative:
     check_version(initiative, expected_version, INITIATIVE_FIELDS)
     org = initiative.organization
     _member_of(org, changes.get("owner_id"), "owner_id")

@@ -77,7 +77,9 @@ def _activity(
     names.update({("exit_criterion", c.id): c.title for c in criteria})
     records = sa.or_(
         sa.and_(AuditEvent.record_type == "initiative", AuditEvent.record_id == initiative.id),
-        sa.and_(AuditEvent.record_type == "phase", AuditEvent.record_id.in_([p.id for p in phases])),
+        sa.and_(
+            AuditEvent.record_type == "phase", AuditEvent.record_id.in_([p.id for p in phases])
+        ),
         sa.and_(
             AuditEvent.record_type == "exit_criterion",
             AuditEvent.record_id.in_([c.id for c in criteria]),

@@ -15,7 +15,15 @@ import sqlalchemy as sa
 
 from governance.enums import CriterionStatus, PhaseKind, PhaseStatus
 from governance.extensions import db
-from governance.models import Engagement, ExitCriterion, Initiative, Organization, Phase, Program, User
+from governance.models import (
+    Engagement,
+    ExitCriterion,
+    Initiative,
+    Organization,
+    Phase,
+    Program,
+    User,
+)
 
 DONE = len(PhaseKind) + 1  # position past the last phase: every phase complete
 
@@ -77,7 +85,9 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
         )
         .outerjoin(cur, cur.c.initiative_id == Initiative.id)
         .where(Initiative.organization_id.in_(ids))
-        .group_by(Initiative.organization_id, sa.func.coalesce(cur.c.position, DONE), Initiative.stage)
+        .group_by(
+            Initiative.organization_id, sa.func.coalesce(cur.c.position, DONE), Initiative.stage
+        )
     ):
         summary = summaries[org_id]
         summary.initiatives += count
@@ -152,7 +162,9 @@ def overdue_criteria(org_ids: list[int] | None, today: date, limit: int = 20) ->
     return _criterion_rows(where, limit)
 
 
-def criteria_waiting_on(user: User, org_ids: list[int] | None, limit: int = 20) -> list[CriterionRow]:
+def criteria_waiting_on(
+    user: User, org_ids: list[int] | None, limit: int = 20
+) -> list[CriterionRow]:
     where: list[Any] = [ExitCriterion.owner_id == user.id]
     if org_ids is not None:
         where.append(ExitCriterion.organization_id.in_(org_ids))
@@ -178,9 +190,7 @@ def initiative_matrix(org: Organization) -> dict[int, list[InitiativeRow]]:
     )
     phases: dict[int, dict[int, Phase]] = defaultdict(dict)
     if initiatives:
-        for phase in db.session.scalars(
-            sa.select(Phase).where(Phase.organization_id == org.id)
-        ):
+        for phase in db.session.scalars(sa.select(Phase).where(Phase.organization_id == org.id)):
             phases[phase.initiative_id][phase.position] = phase
     rows: dict[int, list[InitiativeRow]] = defaultdict(list)
     for initiative in initiatives:

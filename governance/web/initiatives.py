@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from governance.enums import PHASE_TITLES, RiskTier
 from governance.errors import DomainError
 from governance.extensions import db
-from wtforms.fields.choices import SelectChoice
-
 from governance.forms import CriterionPlanForm, EvidenceForm, InitiativeForm, member_choices
 from governance.loaders import get_criterion, get_initiative, get_organization
 from governance.operations import criteria as criteria_ops
@@ -23,9 +22,9 @@ from governance.web.helpers import refuse
 bp = Blueprint("initiatives", __name__, url_prefix="/orgs/<slug>/initiatives")
 
 
-def _initiative_form(org, initiative=None) -> InitiativeForm:  # type: ignore[no-untyped-def]
+def _initiative_form(org, initiative=None) -> InitiativeForm:
     form = InitiativeForm(obj=initiative)
-    form.program_id.choices = [SelectChoice(p.id, p.name) for p in q.programs_of(org)]  # type: ignore[arg-type]
+    form.program_id.choices = [SelectChoice(p.id, p.name) for p in q.programs_of(org)]
     form.owner_id.choices = member_choices(q.members_of(org))
     return form
 
@@ -39,9 +38,7 @@ def create(slug: str) -> ResponseReturnValue:
         form.program_id.data = int(request.args["program"])
     if form.validate_on_submit():
         try:
-            program = next(
-                (p for p in q.programs_of(org) if p.id == form.program_id.data), None
-            )
+            program = next((p for p in q.programs_of(org) if p.id == form.program_id.data), None)
             if program is None:
                 raise DomainError("Choose a program of this organization.", field="program_id")
             initiative = ops.create_initiative(
@@ -91,7 +88,7 @@ def edit(slug: str, initiative_id: int) -> ResponseReturnValue:
     return _form_page(org, form, initiative)
 
 
-def _form_page(org, form, initiative) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+def _form_page(org, form, initiative) -> ResponseReturnValue:
     status = 400 if request.method == "POST" else 200
     return render_template(
         "initiatives/form.html", org=org, form=form, initiative=initiative

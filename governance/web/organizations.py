@@ -99,7 +99,9 @@ def members(slug: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         user = people.find_user(form.email.data or "")
         if user is None:
-            form.email.errors = ["No user has this email. Create the user first (flask create-user)."]
+            form.email.errors = [
+                "No user has this email. Create the user first (flask create-user)."
+            ]
         else:
             people.set_membership(user, org, Role(form.role.data))
             db.session.commit()
@@ -144,7 +146,9 @@ def create_program(slug: str) -> ResponseReturnValue:
             db.session.commit()
             flash(f"Program {program.name} was created.", "success")
             return redirect(url_for("organizations.show", slug=org.slug))
-    return render_template("organizations/program_form.html", org=org, form=form, program=None), _status(form)
+    return render_template(
+        "organizations/program_form.html", org=org, form=form, program=None
+    ), _status(form)
 
 
 @bp.route("/orgs/<slug>/programs/<int:program_id>/edit", methods=["GET", "POST"])
@@ -179,4 +183,3 @@ def edit_program(slug: str, program_id: int) -> ResponseReturnValue:
 def _status(form: object) -> int:
     """A refused form answers 400 so scripts and tests can tell it from a first view."""
     return 400 if request.method == "POST" else 200
-

@@ -1,0 +1,84 @@
+"""Exit criteria evaluated from the tracked data.
+
+A criterion may name a rule (`ExitCriterion.rule`) instead of waiting for manual evidence.
+Each rule is a plain function of an initiative that returns the records that fail it; the
+criterion is met while none fails. Adding a rule is a small, local change: write a function
+in the module of its area and decorate it with `@rule(...)`; `load_rules()` imports the
+modules so the registry is complete.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from governance.models import Initiative
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One record that fails a rule, named so a person can find and fix it."""
+
+    record: str
+    reason: str
+    url: str | None = None
+
+
+@dataclass
+class RuleResult:
+    rule: str
+    title: str
+    passed: bool
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if self.passed:
+            return "Met: every record passes."
+        count = len(self.failures)
+        return f"{count} record{'s' if count != 1 else ''} fail{'s' if count == 1 else ''}."
+
+
+RuleFunction = Callable[["Initiative", date], list[Failure]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    check: RuleFunction
+
+
+RULES: dict[str, Rule] = {}
+
+# Modules that define rules; each area adds its own module here.
+RULE_MODULES = ["governance.rules.core"]
+
+
+def rule(name: str, title: str) -> Callable[[RuleFunction], RuleFunction]:
+    def register(check: RuleFunction) -> RuleFunction:
+        RULES[name] = Rule(name, title, check)
+        return check
+
+    return register
+
+
+def load_rules() -> dict[str, Rule]:
+    for module in RULE_MODULES:
+        importlib.import_module(module)
+    return RULES
+
+
+def evaluate(name: str, initiative: Initiative, today: date | None = None) -> RuleResult:
+    load_rules()
+    found = RULES.get(name)
+    if found is None:
+        return RuleResult(
+            name, name, False, [Failure(name, "This rule is not known to this installation.")]
+        )
+    failures = found.check(initiative, today or date.today())
+    return RuleResult(name, found.title, not failures, failures)
