@@ -92,8 +92,7 @@ def _activity(
         .where(AuditEvent.organization_id == initiative.organization_id, records)
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)
-    )
-    rows = list(rows)
+    ).all()
     people = _people_named_in(rows)
 
     def shown(field: str | None, value: str | None) -> str | None:
