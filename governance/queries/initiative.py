@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -120,7 +121,7 @@ def _activity(
 PERSON_FIELDS = {"owner_id", "met_by_id", "leader_id", "decided_by_id", "approved_by_id"}
 
 
-def _people_named_in(rows: list[Any]) -> dict[int, str]:
+def _people_named_in(rows: Sequence[Any]) -> dict[int, str]:
     ids = {
         int(value)
         for event, _actor in rows
