@@ -61,10 +61,18 @@ def _context() -> Context:
 
     _token, plain = create_token(leader)
     db.session.commit()
-    return {"org": slug, "org_id": org_id, "initiative": initiative, "leader_id": leader.id, "token": plain}
+    return {
+        "org": slug,
+        "org_id": org_id,
+        "initiative": initiative,
+        "leader_id": leader.id,
+        "token": plain,
+    }
 
 
-def _measure(app: Flask, ctx: Context, path: str, who: str, requests: int) -> tuple[float, float, int]:
+def _measure(
+    app: Flask, ctx: Context, path: str, who: str, requests: int
+) -> tuple[float, float, int]:
     client = app.test_client()
     if who == "leader":
         with client.session_transaction() as session:
@@ -126,7 +134,9 @@ def save(rows: list[dict[str, Any]]) -> None:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print(f"{'page':<22}{'db':<12}{'scale':<6}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'floor p95':>11}")
+    print(
+        f"{'page':<22}{'db':<12}{'scale':<6}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'floor p95':>11}"
+    )
     for r in rows:
         print(
             f"{r['page']:<22}{r['database']:<12}{r['scale']:<6}{r['p50_ms']:>9.1f}"
