@@ -134,13 +134,12 @@ def save(rows: list[dict[str, Any]]) -> None:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print(
-        f"{'page':<22}{'db':<12}{'scale':<6}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'floor p95':>11}"
-    )
+    header = ("page", "db", "scale", "p50 ms", "p95 ms", "queries", "floor p95")
+    print(f"{header[0]:<22}{header[1]:<12}{header[2]:<6}" + "".join(f"{h:>10}" for h in header[3:]))
     for r in rows:
         print(
-            f"{r['page']:<22}{r['database']:<12}{r['scale']:<6}{r['p50_ms']:>9.1f}"
-            f"{r['p95_ms']:>9.1f}{r['queries']:>9}{r['floor_p95_ms']:>11.1f}"
+            f"{r['page']:<22}{r['database']:<12}{r['scale']:<6}{r['p50_ms']:>10.1f}"
+            f"{r['p95_ms']:>10.1f}{r['queries']:>10}{r['floor_p95_ms']:>10.1f}"
         )
 
 
