@@ -175,6 +175,8 @@ class LineageRun(db.Model):  # type: ignore[name-defined]
     )
     run_uuid: Mapped[str] = mapped_column(sa.String(36))
     state: Mapped[RunState] = mapped_column(enum_type(RunState))
+    # Time of the event that set `state`: a terminal event wins over any other, then the latest.
+    state_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -103,6 +103,7 @@ def upgrade():
     sa.Column('job_id', sa.Integer(), nullable=False),
     sa.Column('run_uuid', sa.String(length=36), nullable=False),
     sa.Column('state', sa.Enum('START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OTHER', name='runstate', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('state_at', sa.DateTime(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=True),
     sa.Column('ended_at', sa.DateTime(), nullable=True),
     sa.Column('last_event_at', sa.DateTime(), nullable=False),
