@@ -13,3 +13,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portfolio.bp)
     app.register_blueprint(organizations.bp)
     app.register_blueprint(initiatives.bp)
+
+    from governance.web import assets, lineage
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(lineage.bp)
