@@ -77,7 +77,9 @@ def decode_body(data: bytes, content_encoding: str | None) -> str:
         try:
             data = inflater.decompress(data, MAX_DECODED_BYTES)
         except zlib.error as error:
-            raise EventError("The body says Content-Encoding: gzip but is not gzip data.") from error
+            raise EventError(
+                "The body says Content-Encoding: gzip but is not gzip data."
+            ) from error
         if inflater.unconsumed_tail:
             raise EventError("The decompressed body is too large (16 MB at most).")
         if not inflater.eof:
@@ -121,7 +123,7 @@ def parse_batch(body: Any) -> list[ParsedEvent]:
 
 def parse_event(event: Any, raw: str, where: str = "") -> ParsedEvent:
     """Check one event and pull out what the tracker uses; `raw` is kept as received."""
-    at = (lambda name: f"{where}.{name}" if where else name)  # noqa: E731
+    at = lambda name: f"{where}.{name}" if where else name  # noqa: E731
     if not isinstance(event, dict):
         raise EventError(f"{where or 'The body'}: an OpenLineage event is a JSON object.")
     _text(event, "producer", at)
@@ -214,7 +216,7 @@ def _facets(value: Any, where: str) -> dict[str, Any]:
 
 def _named(value: Any, where: str) -> tuple[dict[str, Any], str, str]:
     obj = _object(value, where, required=True)
-    at = (lambda name: f"{where}.{name}")  # noqa: E731
+    at = lambda name: f"{where}.{name}"  # noqa: E731
     namespace = _text(obj, "namespace", at, limit=255)
     name = _text(obj, "name", at, limit=500)
     return obj, namespace, name

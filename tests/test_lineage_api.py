@@ -80,8 +80,11 @@ BAD = [
     ("inputs not list", _with("inputs", {"a": 1}), "inputs: a JSON array"),
     ("input no ns", _with("inputs.0.namespace", ""), "inputs[0].namespace: required"),
     ("facet not object", _with("run.facets.acme_cost", 3), "run.facets.acme_cost: a facet"),
-    ("not an event", {"eventTime": "2026-11-20T02:00:00Z", "producer": "p", "schemaURL": "s"},
-     "not an OpenLineage event"),
+    (
+        "not an event",
+        {"eventTime": "2026-11-20T02:00:00Z", "producer": "p", "schemaURL": "s"},
+        "not an OpenLineage event",
+    ),
 ]
 
 
@@ -164,7 +167,10 @@ def test_the_marquez_read_validates_its_arguments(world, client, db):
     ]:
         assert client.get(f"/api/v1/lineage?{query}", headers=auth).status_code == status, query
     auditor = {"Authorization": f"Bearer {_token(world, 'auditor')}"}
-    assert client.get("/api/v1/lineage?nodeId=job:airflow:etl.orders", headers=auditor).status_code == 200
+    assert (
+        client.get("/api/v1/lineage?nodeId=job:airflow:etl.orders", headers=auditor).status_code
+        == 200
+    )
     unscoped = {"Authorization": f"Bearer {_token(world, 'auditor', scoped=False)}"}
     path = "/api/v1/lineage?nodeId=job:airflow:etl.orders"
     assert client.get(path, headers=unscoped).status_code == 403

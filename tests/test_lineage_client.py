@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import (
-    Dataset,
     InputDataset,
     Job,
     OutputDataset,

@@ -66,16 +66,23 @@ def test_walks_on_random_graphs_with_cycles_end_and_count_each_node_once(app, ca
     org = people.create_organization(f"graph-{next(_orgs)}", "Graph")
     nodes = [
         LineageArtifact(
-            organization_id=org.id, kind=ArtifactKind.DATASET, node_type="dataset",
-            namespace="g", name=f"n{i}",
+            organization_id=org.id,
+            kind=ArtifactKind.DATASET,
+            node_type="dataset",
+            namespace="g",
+            name=f"n{i}",
         )
         for i in range(n)
     ]
     _db.session.add_all(nodes)
     _db.session.flush()
     _db.session.add_all(
-        LineageEdge(organization_id=org.id, source_id=nodes[s].id, target_id=nodes[t].id,
-                    kind=EdgeKind.FEEDS)
+        LineageEdge(
+            organization_id=org.id,
+            source_id=nodes[s].id,
+            target_id=nodes[t].id,
+            kind=EdgeKind.FEEDS,
+        )
         for s, t in edges
     )
     _db.session.flush()
@@ -125,8 +132,12 @@ def test_models_need_lineage_to_a_source(world, db):
 def test_production_versions_must_be_registered(world, db):
     org, initiative = world["org"], world["initiative"]
     assert evaluate("production_versions_registered", initiative).passed  # nothing in production
-    deployment = _make(org, initiative, ArtifactKind.DEPLOYMENT, "api", environment=Environment.PRODUCTION)
-    staging = _make(org, initiative, ArtifactKind.DEPLOYMENT, "api-staging", environment=Environment.STAGING)
+    deployment = _make(
+        org, initiative, ArtifactKind.DEPLOYMENT, "api", environment=Environment.PRODUCTION
+    )
+    staging = _make(
+        org, initiative, ArtifactKind.DEPLOYMENT, "api-staging", environment=Environment.STAGING
+    )
     result = evaluate("production_versions_registered", initiative)
     assert [f.record for f in result.failures] == ["Deployment api"]
     version = _make(org, initiative, ArtifactKind.MODEL_VERSION, "m@1")
@@ -135,7 +146,10 @@ def test_production_versions_must_be_registered(world, db):
     result = evaluate("production_versions_registered", initiative)
     assert "a version number, an owner, its model" in result.failures[0].reason
     model = _make(org, initiative, ArtifactKind.MODEL, "m")
-    ops.update_artifact(version, None, ops.ArtifactInput("t", "m@1", "1", "Ann", parent_id=model.id,
-                                                         initiative_id=initiative.id))
+    ops.update_artifact(
+        version,
+        None,
+        ops.ArtifactInput("t", "m@1", "1", "Ann", parent_id=model.id, initiative_id=initiative.id),
+    )
     assert evaluate("production_versions_registered", initiative).passed
     assert db.session.scalar(sa.select(sa.func.count(LineageEdge.id))) == 2

@@ -99,9 +99,7 @@ class LineageEdge(db.Model):  # type: ignore[name-defined]
     organization_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
-    source_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("lineage_artifact.id", ondelete="CASCADE")
-    )
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("lineage_artifact.id", ondelete="CASCADE"))
     target_id: Mapped[int] = mapped_column(
         sa.ForeignKey("lineage_artifact.id", ondelete="CASCADE"), index=True
     )

@@ -63,7 +63,9 @@ class ArtifactInput:
 def _clean(org: Organization, kind: ArtifactKind, data: ArtifactInput) -> ArtifactInput:
     namespace, name = data.namespace.strip(), data.name.strip()
     if not namespace:
-        raise DomainError("Give the namespace (e.g. the system or team it lives in).", field="namespace")
+        raise DomainError(
+            "Give the namespace (e.g. the system or team it lives in).", field="namespace"
+        )
     if not name:
         raise DomainError("Give the artifact a name.", field="name")
     if len(namespace) > 255:
@@ -264,7 +266,9 @@ def set_rollback_plan(
     if last_tested_on is not None and last_tested_on > (today or date.today()):
         raise DomainError("The last test cannot be in the future.", field="last_tested_on")
     if restore_minutes is not None and not 0 <= restore_minutes <= 100_000:
-        raise DomainError("Give the minutes the rollback took (0 or more).", field="restore_minutes")
+        raise DomainError(
+            "Give the minutes the rollback took (0 or more).", field="restore_minutes"
+        )
     if plan is None:
         plan = RollbackPlan(organization_id=deployment.organization_id, deployment_id=deployment.id)
         db.session.add(plan)

@@ -73,7 +73,8 @@ def _store_raw(org: Organization, event: ParsedEvent, user_id: int | None) -> bo
         .on_conflict_do_nothing(index_elements=["organization_id", "event_hash"])
     )
     # Core insert: UTCDateTime's bind processing still applies through the table's column type.
-    return bool(db.session.execute(statement).rowcount)
+    result: Any = db.session.execute(statement)
+    return bool(result.rowcount)
 
 
 def _apply(org: Organization, event: ParsedEvent) -> None:
@@ -124,7 +125,9 @@ def _find(org: Organization, keys: list[Key]) -> dict[Key, LineageArtifact]:
     return {(a.node_type, a.namespace, a.name): a for a in found}
 
 
-def _artifacts(org: Organization, refs: dict[Key, JobRef | DatasetRef]) -> dict[Key, LineageArtifact]:
+def _artifacts(
+    org: Organization, refs: dict[Key, JobRef | DatasetRef]
+) -> dict[Key, LineageArtifact]:
     """The artifacts an event names, created when new (one query when none is new)."""
     found = _find(org, list(refs))
     missing = [key for key in refs if key not in found]

@@ -106,7 +106,9 @@ def artifact_page(artifact: LineageArtifact, depth: int = 20, run_limit: int = 2
     direct = list(
         db.session.scalars(
             sa.select(LineageEdge)
-            .where(sa.or_(LineageEdge.source_id == artifact.id, LineageEdge.target_id == artifact.id))
+            .where(
+                sa.or_(LineageEdge.source_id == artifact.id, LineageEdge.target_id == artifact.id)
+            )
             .options(joinedload(LineageEdge.source), joinedload(LineageEdge.target))
             .order_by(LineageEdge.kind, LineageEdge.id)
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -48,7 +49,7 @@ def _reach_cte(
     organization_id: int, start_ids: Iterable[int], direction: Direction, max_depth: int
 ) -> sa.CTE:
     # Literal columns keep both terms' types identical (PostgreSQL insists on it).
-    start = sa.select(
+    start: Any = sa.select(
         LineageArtifact.id.label("node"), sa.literal_column("0").label("depth")
     ).where(
         LineageArtifact.organization_id == organization_id,
@@ -65,10 +66,13 @@ def _reach_cte(
             (edge.c.source_id == reach.c.node, edge.c.target_id), else_=edge.c.source_id
         )
         joined = sa.or_(edge.c.source_id == reach.c.node, edge.c.target_id == reach.c.node)
+    # No organization filter on the step: edges never cross organizations (the operations
+    # refuse it), and such a filter lets SQLite drive the join from the organization index,
+    # scanning every edge of the organization for each row of the walk.
     step = (
         sa.select(following, reach.c.depth + sa.literal_column("1"))
-        .select_from(edge.join(reach, joined))
-        .where(reach.c.depth < max_depth, edge.c.organization_id == organization_id)
+        .select_from(reach.join(edge, joined))
+        .where(reach.c.depth < max_depth)
     )
     return reach.union(step)
 
