@@ -71,10 +71,11 @@ def _store_raw(org: Organization, event: ParsedEvent, user_id: int | None) -> bo
             received_by_id=user_id,
         )
         .on_conflict_do_nothing(index_elements=["organization_id", "event_hash"])
+        .returning(LineageEvent.__table__.c.id)
     )
     # Core insert: UTCDateTime's bind processing still applies through the table's column type.
-    result: Any = db.session.execute(statement)
-    return bool(result.rowcount)
+    # RETURNING answers a row only when the event was new (rowcount is not reliable here).
+    return db.session.execute(statement).scalar_one_or_none() is not None
 
 
 def _apply(org: Organization, event: ParsedEvent) -> None:
