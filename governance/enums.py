@@ -92,3 +92,59 @@ PHASE_TITLES = {
     PhaseKind.KNOWLEDGE_TRANSFER: "Knowledge transfer",
     PhaseKind.EVALUATION: "Evaluation",
 }
+
+
+# ---- lineage -------------------------------------------------------------------------------
+
+
+class ArtifactKind(StrEnum):
+    """Lineage artifacts, declared in the order data flows from source to business outcome."""
+
+    DATA_SOURCE = "data_source"
+    JOB = "job"
+    DATASET = "dataset"
+    FEATURE_SET = "feature_set"
+    MODEL = "model"
+    MODEL_VERSION = "model_version"
+    DEPLOYMENT = "deployment"
+    BUSINESS_OUTCOME = "business_outcome"
+
+
+class EdgeKind(StrEnum):
+    """A directed edge always points downstream: from what is used to what uses it."""
+
+    DERIVED_FROM = "derived_from"  # the target is derived from the source
+    TRAINED_ON = "trained_on"  # the target (model, model version) was trained on the source
+    DEPLOYED_AS = "deployed_as"  # the source (model version) is deployed as the target
+    FEEDS = "feeds"  # the source feeds the target (datasets and jobs of OpenLineage runs)
+    MEASURED_BY = "measured_by"  # the target (business outcome) is measured by the source
+
+
+class DataClassification(StrEnum):
+    UNCLASSIFIED = "unclassified"
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+class ArtifactOrigin(StrEnum):
+    REGISTERED = "registered"  # typed in by a person
+    OPENLINEAGE = "openlineage"  # created from an OpenLineage event
+
+
+class RunState(StrEnum):
+    """OpenLineage's run transitions (eventType), as received."""
+
+    START = "START"
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    ABORT = "ABORT"
+    FAIL = "FAIL"
+    OTHER = "OTHER"

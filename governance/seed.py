@@ -53,6 +53,10 @@ def load_demo() -> dict[str, int]:
                 len(p.get("initiatives", [])) for p in org_spec.get("programs", [])
             )
     counts["users"] = len(users)
+    from governance.seed_lineage import load_lineage
+
+    with acting_as(admin.id):
+        counts["lineage_artifacts"] = load_lineage()
     return counts
 
 

@@ -1,6 +1,15 @@
 """Every model, importable from one place."""
 
 from governance.models.audit import AuditEvent
+from governance.models.lineage import (
+    LineageArtifact,
+    LineageEdge,
+    LineageEvent,
+    LineageFacets,
+    LineageRun,
+    LineageRunDataset,
+    RollbackPlan,
+)
 from governance.models.people import ApiToken, Membership, Organization, User
 from governance.models.phases import ExitCriterion, Phase
 from governance.models.portfolio import Engagement, Initiative, Program
@@ -11,9 +20,16 @@ __all__ = [
     "Engagement",
     "ExitCriterion",
     "Initiative",
+    "LineageArtifact",
+    "LineageEdge",
+    "LineageEvent",
+    "LineageFacets",
+    "LineageRun",
+    "LineageRunDataset",
     "Membership",
     "Organization",
     "Phase",
     "Program",
+    "RollbackPlan",
     "User",
 ]

@@ -14,3 +14,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations.bp)
     app.register_blueprint(initiatives.bp)
     app.register_blueprint(admin.bp)
+
+    from governance.web import assets, lineage
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(lineage.bp)
