@@ -92,3 +92,16 @@ PHASE_TITLES = {
     PhaseKind.KNOWLEDGE_TRANSFER: "Knowledge transfer",
     PhaseKind.EVALUATION: "Evaluation",
 }
+
+
+class DecisionStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DEPRECATED = "deprecated"
+    SUPERSEDED = "superseded"
+
+
+class DecisionImpact(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"

@@ -17,3 +17,7 @@ __all__ = [
     "Program",
     "User",
 ]
+
+from governance.models.decisions import Decision  # noqa: E402 — decision log
+
+__all__ += ["Decision"]
