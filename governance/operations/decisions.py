@@ -219,15 +219,16 @@ def change_status(
 
 
 def correct_decision(
-    decision: Decision,
+    entry: Decision,
     author: User,
+    /,
     *,
     note: str,
     created_at: datetime | None = None,
     **changes: Any,
 ) -> Decision:
     """Correct a decision's content: a new entry with the corrected fields and the reason."""
-    latest = current_entry(decision)
+    latest = current_entry(entry)
     unknown = set(changes) - CORRECTABLE
     if unknown:
         raise TypeError(f"correct_decision() cannot change: {', '.join(sorted(unknown))}")
@@ -250,7 +251,7 @@ def correct_decision(
         # What was approved is not what the decision now says: it needs approving again.
         status, approved_by_id, approved_by_name = DecisionStatus.PROPOSED, None, None
     merged.pop("impact", None)
-    entry = _revise(
+    corrected = _revise(
         latest,
         change="correction",
         impact=impact,
@@ -263,7 +264,7 @@ def correct_decision(
         **merged,
     )
     db.session.flush()
-    return entry
+    return corrected
 
 
 # --------------------------------------------------------------------------------- helpers
