@@ -53,6 +53,9 @@ def load_demo() -> dict[str, int]:
                 len(p.get("initiatives", [])) for p in org_spec.get("programs", [])
             )
     counts["users"] = len(users)
+    from governance.seed_decisions import load_decisions
+
+    counts["decisions"] = load_decisions()
     return counts
 
 

@@ -12,6 +12,7 @@ back to proposed: what was approved is not what it now says.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -71,8 +72,11 @@ def record_decision(
             field="status",
         )
     kind = (kind or "general").strip()
-    if not kind or len(kind) > 40:
-        raise DomainError("Choose the kind of decision.", field="kind")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", kind):
+        raise DomainError(
+            "Choose the kind of decision (lower-case letters, digits and underscores).",
+            field="kind",
+        )
     if initiative is not None and initiative.organization_id != org.id:
         raise DomainError("Choose an initiative of this organization.", field="initiative_id")
     if phase is not None:
