@@ -47,11 +47,11 @@ def load_decisions() -> int:
         }
         events: list[tuple[date, int, str, dict[str, Any], dict[str, Any]]] = []
         for order, spec in enumerate(specs):
-            events.append((spec["on"], order, "record", spec, spec))
+            events.append((spec["date"], order, "record", spec, spec))
             if approved := spec.get("approved"):
-                events.append((approved["on"], order, "approve", spec, approved))
+                events.append((approved["date"], order, "approve", spec, approved))
             for later in spec.get("later", []):
-                events.append((later["on"], order, "status", spec, later))
+                events.append((later["date"], order, "status", spec, later))
         events.sort(key=lambda e: (e[0], e[1]))
         recorded: dict[str, Decision] = {}
         for minute, (day, _order, action, spec, event) in enumerate(events):
