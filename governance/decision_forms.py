@@ -93,9 +93,7 @@ class DecisionForm(MadrFields):
 
 
 class CorrectionForm(MadrFields):
-    note = TextAreaField(
-        "What the correction fixes", validators=[DataRequired(), Length(max=4000)]
-    )
+    note = TextAreaField("What the correction fixes", validators=[DataRequired(), Length(max=4000)])
 
 
 class StatusForm(FlaskForm):
@@ -129,7 +127,10 @@ class LogFilterForm(FlaskForm):
     date_to = DateField("To", validators=[Optional()])
     entries = SelectField(
         "Show",
-        choices=[SelectChoice("", "Each decision as it stands"), SelectChoice("all", "Every entry")],
+        choices=[
+            SelectChoice("", "Each decision as it stands"),
+            SelectChoice("all", "Every entry"),
+        ],
         validate_choice=False,
     )
 

@@ -111,11 +111,13 @@ def chain_head(organization_id: int) -> Head | None:
 def _next_id() -> int:
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
-        return int(
-            session.scalar(sa.text("SELECT nextval(pg_get_serial_sequence('decision', 'id'))"))
+        allocated = session.scalar(
+            sa.text("SELECT nextval(pg_get_serial_sequence('decision', 'id'))")
         )
+        return int(allocated or 0)
     # SQLite: this transaction holds the database's only write lock (see lock_chain).
-    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(Decision.id), 0) + 1)))
+    next_id = session.scalar(sa.select(sa.func.coalesce(sa.func.max(Decision.id), 0) + 1))
+    return int(next_id or 1)
 
 
 def append(organization: Organization, values: dict[str, Any]) -> Decision:

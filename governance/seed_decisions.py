@@ -14,7 +14,6 @@ from governance.extensions import db
 from governance.models import Decision, Initiative, Organization, User
 from governance.operations import decisions as ops
 
-_TEXT = {"rationale", "consequences", "confirmation"}
 _LISTS = {
     "drivers": "decision_drivers",
     "options": "considered_options",
@@ -89,6 +88,8 @@ def _record(
     phase = None
     if initiative is not None and spec.get("phase"):
         phase = next(p for p in initiative.phases if p.kind == PhaseKind(spec["phase"]))
+    madr: dict[str, Any] = {name: spec.get(name, "") for name in ("consequences", "confirmation")}
+    madr.update({column: spec.get(key) or [] for key, column in _LISTS.items()})
     return ops.record_decision(
         org,
         author,
@@ -103,7 +104,6 @@ def _record(
         kind=spec.get("kind", "general"),
         details=spec.get("details"),
         created_at=when,
-        **{name: spec.get(name, "") for name in _TEXT if name != "rationale"},
         rationale=spec.get("rationale", ""),
-        **{column: spec.get(key) or [] for key, column in _LISTS.items()},
+        **madr,
     )

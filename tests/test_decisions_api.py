@@ -105,8 +105,9 @@ def test_another_organizations_initiative_is_refused(client, world, token_for, d
 def test_get_pages_and_filters(client, world, token_for, db):
     headers = token_for(world["users"]["leader"])
     for n in range(5):
-        client.post(URL, json=_body(title=f"D{n}", impact="high" if n == 3 else "normal"),
-                    headers=headers)
+        client.post(
+            URL, json=_body(title=f"D{n}", impact="high" if n == 3 else "normal"), headers=headers
+        )
     auditor = token_for(world["users"]["auditor"])
     first = client.get(f"{URL}?limit=2", headers=auditor).get_json()
     assert [i["title"] for i in first["items"]] == ["D4", "D3"] and first["next_after"] == 4

@@ -159,7 +159,9 @@ def _hash_of(db, seq):
 @pytest.fixture
 def exported(log, tmp_path, runner):
     path = tmp_path / "log.jsonl"
-    result = runner.invoke(args=["export-log", "--org", log.slug, "--format", "jsonl", "--out", path])
+    result = runner.invoke(
+        args=["export-log", "--org", log.slug, "--format", "jsonl", "--out", path]
+    )
     assert result.exit_code == 0, result.output
     assert "Exported 12 entries" in result.output
     return path

@@ -175,7 +175,9 @@ def test_high_impact_needs_a_second_persons_approval(world, as_user, db, recorde
         as_user(world["users"]["contributor"]).post(f"{LOG}/{recorded.seq}/approve").status_code
         == 403
     )
-    assert as_user(world["users"]["auditor"]).post(f"{LOG}/{recorded.seq}/approve").status_code == 403
+    assert (
+        as_user(world["users"]["auditor"]).post(f"{LOG}/{recorded.seq}/approve").status_code == 403
+    )
     assert _count(db) == before
     ok = as_user(world["users"]["leader"]).post(
         f"{LOG}/{recorded.seq}/approve", data={"note": "Go-live checklist reviewed."}
@@ -257,8 +259,14 @@ def test_filters_search_and_keyset_pages(world, as_user, db, app):
 
 
 @pytest.mark.parametrize(
-    "query", ["status=bogus", "impact=huge", "date_from=2026-13-01", "initiative=abc",
-              "date_from=2026-02-01&date_to=2026-01-01"]
+    "query",
+    [
+        "status=bogus",
+        "impact=huge",
+        "date_from=2026-13-01",
+        "initiative=abc",
+        "date_from=2026-02-01&date_to=2026-01-01",
+    ],
 )
 def test_bad_filters_answer_400(world, as_user, query):
     response = as_user(world["users"]["auditor"]).get(f"{LOG}?{query}")

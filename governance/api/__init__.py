@@ -31,8 +31,8 @@ api = GovernanceApi()
 
 
 def init_app(app: Flask) -> None:
-    from governance.api import orgs
     from governance.api import decisions as decisions_api
+    from governance.api import orgs
 
     api.init_app(
         app,

@@ -19,9 +19,7 @@ from governance.operations import decisions as ops
 from governance.permissions import Action
 from governance.queries import decisions as dq
 
-blp = Blueprint(
-    "api_decisions", __name__, url_prefix="/api/v1/orgs", description="Decision log"
-)
+blp = Blueprint("api_decisions", __name__, url_prefix="/api/v1/orgs", description="Decision log")
 
 _STRINGS = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)), load_default=list)
 

@@ -163,7 +163,9 @@ def approve_decision(
         created_at=created_at,
     )
     if latest.supersedes_id is not None:
-        superseded = current_entry(db.session.get(Decision, latest.supersedes_id))
+        target = db.session.get(Decision, latest.supersedes_id)
+        assert target is not None
+        superseded = current_entry(target)
         if superseded.status not in FINAL_STATUSES:
             _mark_superseded(org, superseded, entry, approver, created_at)
     db.session.flush()
@@ -354,9 +356,7 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     for name in ("title", "context", "decision", "rationale", "note", *TEXT_FIELDS):
         text = (values.get(name) or "").strip()
         if len(text) > LIMITS.get(name, 20000):
-            raise DomainError(
-                f"Keep this under {LIMITS.get(name, 20000)} characters.", field=name
-            )
+            raise DomainError(f"Keep this under {LIMITS.get(name, 20000)} characters.", field=name)
         out[name] = text
     if not out["title"]:
         raise DomainError("Give the decision a title.", field="title")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -68,7 +68,7 @@ def _day_start(day: date) -> datetime:
 
 
 def filtered(org: Organization, filters: LogFilters) -> sa.Select[Any]:
-    query = sa.select(Decision, Initiative.name).outerjoin(
+    query: sa.Select[Any] = sa.select(Decision, Initiative.name).outerjoin(  # type: ignore[assignment]
         Initiative, Initiative.id == Decision.initiative_id
     )
     query = query.where(Decision.organization_id == org.id)
@@ -101,9 +101,8 @@ def filtered(org: Organization, filters: LogFilters) -> sa.Select[Any]:
 
 def _search(text: str) -> sa.ColumnElement[bool]:
     if db.session.get_bind().dialect.name == "postgresql":
-        return sa.text(f"{SEARCH_VECTOR} @@ websearch_to_tsquery('english', :q)").bindparams(
-            q=text
-        )
+        match = sa.text(f"{SEARCH_VECTOR} @@ websearch_to_tsquery('english', :q)")
+        return cast(sa.ColumnElement[bool], match.bindparams(q=text))
     # SQLite: every word must appear somewhere in the title, context, decision or rationale.
     haystack = sa.func.lower(
         Decision.title + " " + Decision.context + " " + Decision.decision + " " + Decision.rationale

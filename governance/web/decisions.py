@@ -53,6 +53,10 @@ LIST_FIELDS = (
 )
 
 
+def _list_values(form: Any) -> dict[str, Any]:
+    return {name: lines(getattr(form, name).data) for name in LIST_FIELDS}
+
+
 def _initiatives(org: Organization) -> list[Any]:
     return [i for program in q.programs_of(org) for i in program.initiatives]
 
@@ -122,7 +126,7 @@ def create(slug: str) -> ResponseReturnValue:
     if request.method == "GET":
         if request.args.get("initiative", "").isdigit():
             form.initiative_id.data = int(request.args["initiative"])
-        if request.args.get("kind") in {c.value for c in form.kind.choices}:  # type: ignore[union-attr]
+        if request.args.get("kind") in {c.value for c in form.kind.choices}:
             form.kind.data = request.args["kind"]
     if form.validate_on_submit():
         try:
@@ -154,7 +158,7 @@ def create(slug: str) -> ResponseReturnValue:
                 kind=form.kind.data or "general",
                 consequences=form.consequences.data or "",
                 confirmation=form.confirmation.data or "",
-                **{name: lines(getattr(form, name).data) for name in LIST_FIELDS},
+                **_list_values(form),
             )
         except DomainError as error:
             refuse(form, error)
@@ -201,9 +205,11 @@ def _show_page(
     initiative = (
         db.session.get(Initiative, current.initiative_id) if current.initiative_id else None
     )
-    phase_kind = next(
-        (p.kind for p in initiative.phases if p.id == current.phase_id), None
-    ) if initiative else None
+    phase_kind = (
+        next((p.kind for p in initiative.phases if p.id == current.phase_id), None)
+        if initiative
+        else None
+    )
     return render_template(
         "decisions/show.html",
         org=org,
@@ -284,7 +290,7 @@ def correct(slug: str, seq: int) -> ResponseReturnValue:
                 impact=DecisionImpact(form.impact.data),
                 consequences=form.consequences.data or "",
                 confirmation=form.confirmation.data or "",
-                **{name: lines(getattr(form, name).data) for name in LIST_FIELDS},
+                **_list_values(form),
             )
         except DomainError as error:
             refuse(form, error)
@@ -293,9 +299,7 @@ def correct(slug: str, seq: int) -> ResponseReturnValue:
             flash(f"Corrected: entry #{new.seq} records the correction.", "success")
             return redirect(url_for("decisions.show", slug=org.slug, seq=new.seq))
     status = 400 if request.method == "POST" else 200
-    return render_template(
-        "decisions/correct.html", org=org, form=form, current=current
-    ), status
+    return render_template("decisions/correct.html", org=org, form=form, current=current), status
 
 
 # ------------------------------------------------------------------------- exports, verify
@@ -321,9 +325,7 @@ def export(slug: str, fmt: str) -> ResponseReturnValue:
     return Response(
         stream_with_context(body),
         mimetype=f"{mimetype}; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{org.slug}-decisions.{fmt}"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{org.slug}-decisions.{fmt}"'},
     )
 
 
