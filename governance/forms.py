@@ -127,3 +127,13 @@ def member_choices(members: list[tuple[Any, str]], blank: str = "Nobody yet") ->
     return [SelectChoice(None, blank)] + [
         SelectChoice(user.id, user.name) for user, _role in members
     ]
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(
+        "Initial password",
+        description="At least 8 characters. Share it privately; the person can sign in at once.",
+        validators=[DataRequired(), Length(min=8, max=200)],
+    )

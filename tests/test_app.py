@@ -113,3 +113,12 @@ def test_request_size_is_limited(client):
 def test_behind_a_proxy_cookies_are_secure(make_app, hops):
     app = make_app(PROXY_FIX_HOPS=hops)
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app, db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

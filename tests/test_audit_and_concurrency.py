@@ -151,3 +151,17 @@ def test_concurrent_read_modify_write_loses_nothing(world, db):
     marks = saved.description.split()
     assert len(marks) == 40 and len(set(marks)) == 40
     assert saved.version == 1 + 40
+
+
+def test_the_initiative_activity_names_people_not_ids(world, as_user):
+    initiative = world["initiative"]
+    criterion = initiative.phases[0].criteria[0]
+    pmo = world["users"]["pmo"]
+    response = as_user(world["users"]["leader"]).post(
+        f"/orgs/acme-freight/initiatives/{initiative.id}/criteria/{criterion.id}/plan",
+        data={"owner_id": str(pmo.id), "due_on": "2027-02-01", "version": str(criterion.version)},
+    )
+    assert response.status_code == 302
+    page = as_user(world["users"]["auditor"]).get(f"/orgs/acme-freight/initiatives/{initiative.id}")
+    html = page.get_data(as_text=True)
+    assert f"→ <ins>{pmo.name}</ins>" in html

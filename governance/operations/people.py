@@ -125,3 +125,11 @@ def update_organization(
     org.review_target_days = review_target_days
     db.session.flush()
     return org
+
+
+def set_active(user: User, active: bool, by: User) -> User:
+    if user.id == by.id and not active:
+        raise DomainError("You cannot deactivate your own account.")
+    user.active = active
+    db.session.flush()
+    return user

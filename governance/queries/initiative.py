@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -91,7 +93,15 @@ def _activity(
         .where(AuditEvent.organization_id == initiative.organization_id, records)
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)
-    )
+    ).all()
+    people = _people_named_in(rows)
+
+    def shown(field: str | None, value: str | None) -> str | None:
+        # "owner_id: 4" means nothing to a reader; "owner: Carlos Ruiz" does.
+        if field in PERSON_FIELDS and value and value.isdigit():
+            return people.get(int(value), value)
+        return value
+
     return [
         Activity(
             e.occurred_at,
@@ -99,10 +109,26 @@ def _activity(
             e.record_type,
             e.record_id,
             e.action,
-            e.field,
-            e.old_value,
-            e.new_value,
+            e.field.removesuffix("_id") if e.field in PERSON_FIELDS else e.field,
+            shown(e.field, e.old_value),
+            shown(e.field, e.new_value),
             names.get((e.record_type, e.record_id), e.record_type),
         )
         for e, actor in rows
     ]
+
+
+PERSON_FIELDS = {"owner_id", "met_by_id", "leader_id", "decided_by_id", "approved_by_id"}
+
+
+def _people_named_in(rows: Sequence[Any]) -> dict[int, str]:
+    ids = {
+        int(value)
+        for event, _actor in rows
+        if event.field in PERSON_FIELDS
+        for value in (event.old_value, event.new_value)
+        if value and value.isdigit()
+    }
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())

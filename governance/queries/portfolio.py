@@ -76,18 +76,14 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
     ):
         summaries[org_id].programs = count
     cur = current_phase_positions()
+    # A literal, not a bound parameter: PostgreSQL must see the SELECT and GROUP BY expressions
+    # as the same one.
+    position_or_done = sa.func.coalesce(cur.c.position, sa.literal_column(str(DONE)))
     for org_id, position, stage, count in db.session.execute(
-        sa.select(
-            Initiative.organization_id,
-            sa.func.coalesce(cur.c.position, DONE),
-            Initiative.stage,
-            sa.func.count(),
-        )
+        sa.select(Initiative.organization_id, position_or_done, Initiative.stage, sa.func.count())
         .outerjoin(cur, cur.c.initiative_id == Initiative.id)
         .where(Initiative.organization_id.in_(ids))
-        .group_by(
-            Initiative.organization_id, sa.func.coalesce(cur.c.position, DONE), Initiative.stage
-        )
+        .group_by(Initiative.organization_id, position_or_done, Initiative.stage)
     ):
         summary = summaries[org_id]
         summary.initiatives += count

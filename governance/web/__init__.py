@@ -6,13 +6,14 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from governance.web import auth, health, initiatives, organizations, portfolio
+    from governance.web import admin, auth, health, initiatives, organizations, portfolio
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portfolio.bp)
     app.register_blueprint(organizations.bp)
     app.register_blueprint(initiatives.bp)
+    app.register_blueprint(admin.bp)
     from governance.web import decisions
 
     app.register_blueprint(decisions.bp)
