@@ -148,3 +148,16 @@ class RunState(StrEnum):
     ABORT = "ABORT"
     FAIL = "FAIL"
     OTHER = "OTHER"
+
+
+class DecisionStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DEPRECATED = "deprecated"
+    SUPERSEDED = "superseded"
+
+
+class DecisionImpact(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"

@@ -53,10 +53,13 @@ def load_demo() -> dict[str, int]:
                 len(p.get("initiatives", [])) for p in org_spec.get("programs", [])
             )
     counts["users"] = len(users)
+    # Each area loads its own demo records through its own operations.
+    from governance.seed_decisions import load_decisions
     from governance.seed_lineage import load_lineage
 
     with acting_as(admin.id):
         counts["lineage_artifacts"] = load_lineage()
+    counts["decisions"] = load_decisions()
     return counts
 
 

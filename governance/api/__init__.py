@@ -31,6 +31,7 @@ api = GovernanceApi()
 
 
 def init_app(app: Flask) -> None:
+    from governance.api import decisions as decisions_api
     from governance.api import lineage, orgs
 
     api.init_app(
@@ -45,6 +46,6 @@ def init_app(app: Flask) -> None:
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blueprint in (orgs.blp, lineage.blp):
+    for blueprint in (orgs.blp, decisions_api.blp, lineage.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

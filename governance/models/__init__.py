@@ -33,3 +33,7 @@ __all__ = [
     "RollbackPlan",
     "User",
 ]
+
+from governance.models.decisions import Decision  # noqa: E402 — decision log
+
+__all__ += ["Decision"]

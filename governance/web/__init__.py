@@ -6,16 +6,27 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from governance.web import admin, auth, health, initiatives, organizations, portfolio
+    from governance.web import (
+        admin,
+        assets,
+        auth,
+        decisions,
+        health,
+        initiatives,
+        lineage,
+        organizations,
+        portfolio,
+    )
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(portfolio.bp)
-    app.register_blueprint(organizations.bp)
-    app.register_blueprint(initiatives.bp)
-    app.register_blueprint(admin.bp)
-
-    from governance.web import assets, lineage
-
-    app.register_blueprint(assets.bp)
-    app.register_blueprint(lineage.bp)
+    for area in (
+        health,
+        assets,
+        auth,
+        portfolio,
+        organizations,
+        initiatives,
+        admin,
+        decisions,
+        lineage,
+    ):
+        app.register_blueprint(area.bp)
