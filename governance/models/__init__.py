@@ -4,6 +4,9 @@ from governance.models.audit import AuditEvent
 from governance.models.people import ApiToken, Membership, Organization, User
 from governance.models.phases import ExitCriterion, Phase
 from governance.models.portfolio import Engagement, Initiative, Program
+from governance.models.maturity import MaturityAssessment, MaturityScore  # noqa: I001
+from governance.models.objectives import Kpi, KpiMeasurement, KpiThreshold, Objective
+from governance.models.risks import Risk
 
 __all__ = [
     "ApiToken",
@@ -16,4 +19,11 @@ __all__ = [
     "Phase",
     "Program",
     "User",
+    "MaturityAssessment",
+    "MaturityScore",
+    "Objective",
+    "Kpi",
+    "KpiMeasurement",
+    "KpiThreshold",
+    "Risk",
 ]
