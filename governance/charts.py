@@ -192,9 +192,9 @@ def heatmap(
         "layout": layout(
             title,
             yaxis={"autorange": "reversed", "automargin": True},
-            xaxis={"side": "top", "automargin": True},
-            margin={"l": 20, "r": 20, "t": 90, "b": 20},
-            height=height or max(260, 60 + 34 * len(y)),
+            xaxis={"automargin": True, "tickangle": -25},
+            margin={"l": 20, "r": 20, "t": 50, "b": 30},
+            height=height or max(300, 130 + 40 * len(y)),
         ),
     }
 

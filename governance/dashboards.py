@@ -3,7 +3,6 @@ is built from its SQL aggregate. Views, the API and the CSV downloads all come t
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -238,6 +237,7 @@ def kpi_progress(scope: Scope) -> Chart:
     )
     figure["data"][0]["marker"]["color"] = colours
     figure["data"][0]["text"] = [_kpi_text(r) for r in rows]
+    figure["data"][0]["textposition"] = "none"
     figure["data"][0]["hovertemplate"] = "%{y}<br>%{text}<br>%{x}% to target<extra></extra>"
     figure["layout"]["showlegend"] = False
     return Chart(
@@ -406,9 +406,3 @@ def portfolio_charts(org_ids: list[int] | None, today: date) -> list[Chart]:
     scope = Scope(today, org_ids=org_ids)
     return [build(scope) for build in PORTFOLIO_FIGURES.values()]
 
-
-def _group(rows: list[tuple[Any, ...]]) -> dict[Any, list[Any]]:
-    out: dict[Any, list[Any]] = defaultdict(list)
-    for key, *rest in rows:
-        out[key].append(rest)
-    return out

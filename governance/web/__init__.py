@@ -13,3 +13,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portfolio.bp)
     app.register_blueprint(organizations.bp)
     app.register_blueprint(initiatives.bp)
+    from governance.web import dashboards, maturity, risks
+
+    app.register_blueprint(dashboards.bp)
+    app.register_blueprint(maturity.bp)
+    app.register_blueprint(risks.bp)
