@@ -84,11 +84,11 @@ def layout(title: str, **extra: Any) -> dict[str, Any]:
         "title": {"text": title, "font": {"size": 15}},
         "colorway": OKABE_ITO,
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "y": -0.15},
-        "height": 380,
+        "legend": {"orientation": "h", "y": -0.2, "yanchor": "top", "traceorder": "normal"},
+        "height": 400,
     }
     base.update(extra)
     return base
@@ -239,7 +239,7 @@ def bars(
         "yaxis": value_axis if not horizontal else category_axis,
     }
     if horizontal:
-        extra["height"] = max(300, 90 + 30 * len(categories) * (1 if stacked else len(series)))
+        extra["height"] = max(340, 170 + 26 * len(categories) * (1 if stacked else len(series)))
     if shapes:
         extra["shapes"] = shapes
     return {"data": data, "layout": layout(title, **extra)}

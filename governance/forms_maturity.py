@@ -27,7 +27,7 @@ def _not_future(form: Any, field: Any) -> None:
 
 class AssessmentBase(FlaskForm):
     assessed_on = DateField(
-        "Assessed on", default=date.today, validators=[DataRequired(), _not_future]
+        "Assessed on", default=date.today, validators=[InputRequired(), _not_future]
     )
     summary = TextAreaField("Summary", validators=[Length(max=4000)])
 
@@ -96,7 +96,7 @@ class KpiForm(VersionedForm):
 
 class MeasurementForm(FlaskForm):
     measured_on = DateField(
-        "Measured on", default=date.today, validators=[DataRequired(), _not_future]
+        "Measured on", default=date.today, validators=[InputRequired(), _not_future]
     )
     value = DecimalField("Value", places=None, validators=[InputRequired(), BIG])
     note = StringField("Note", validators=[Length(max=500)])
