@@ -95,5 +95,5 @@ def test_editing_a_risk_keeps_optimistic_locking(world, as_user, db):
     assert stale.status_code == 400 and "Someone else changed" in stale.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Risk, risk.id).status == RiskStatus.MITIGATING
-    listing = leader.get("/orgs/acme-freight/risks?status=all&category=vendor").get_data(as_text=True)
+    listing = leader.get("/orgs/acme-freight/risks?status=all&category=drift").get_data(as_text=True)
     assert "Vendor outage" in listing
