@@ -51,7 +51,8 @@ def main() -> None:
             )
             today = date.today()
             scope = dashboards.Scope(today, org_id=org_id)
-            print(f"{'figure':20} {'SQL+dict spec+JSON':>19} {'JSON of dict':>13} {'go.Figure+to_json':>18}  (ms)")
+            head = ("figure", "SQL+dict spec+JSON", "JSON of dict", "go.Figure+to_json")
+            print(f"{head[0]:20} {head[1]:>19} {head[2]:>13} {head[3]:>18}  (ms)")
             for key, build in dashboards.ORGANIZATION_FIGURES.items():
                 chart = build(scope)
                 full = ms(lambda b=build: json.dumps(b(scope).figure), args.repeat)
@@ -76,7 +77,9 @@ def main() -> None:
             print(f"\norganization dashboard, 8 figures (queries + specs): {page:7.2f} ms")
             print(f"portfolio, 4 figures (queries + specs):               {portfolio:7.2f} ms")
             print(f"GET /orgs/northwind-logistics/dashboard (whole page):  {http:7.2f} ms")
-            print(f"GET / (portfolio page with its figures):               {http_portfolio:7.2f} ms")
+            print(
+                f"GET / (portfolio page with its figures):               {http_portfolio:7.2f} ms"
+            )
 
 
 if __name__ == "__main__":

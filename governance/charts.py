@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -94,7 +95,9 @@ def layout(title: str, **extra: Any) -> dict[str, Any]:
     return base
 
 
-def radar(title: str, dimensions: list[str], series: list[tuple[str, list[float | None]]]) -> dict[str, Any]:
+def radar(
+    title: str, dimensions: list[str], series: Sequence[tuple[str, Sequence[float | None]]]
+) -> dict[str, Any]:
     styles = [(BLUE, "solid", "circle"), (ORANGE, "dash", "square"), (GREEN, "dot", "diamond")]
     data = []
     for (name, values), (colour, dash, marker) in zip(series, styles, strict=False):
@@ -125,7 +128,7 @@ def radar(title: str, dimensions: list[str], series: list[tuple[str, list[float 
 def lines(
     title: str,
     x: list[Any],
-    series: list[tuple[str, list[float | None]]],
+    series: Sequence[tuple[str, Sequence[float | None]]],
     *,
     y_title: str = "",
     y_range: list[float] | None = None,
@@ -202,7 +205,7 @@ def heatmap(
 def bars(
     title: str,
     categories: list[str],
-    series: list[tuple[str, list[float | None]]],
+    series: Sequence[tuple[str, Sequence[float | None]]],
     *,
     horizontal: bool = False,
     stacked: bool = False,

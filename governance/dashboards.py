@@ -302,7 +302,9 @@ def risk_heatmap(scope: Scope) -> Chart:
     rows = q.risk_matrix(org_ids)
     counts = {(lk, im): n for lk, im, n in rows}
     impacts = [5, 4, 3, 2, 1]
-    z: list[list[float | None]] = [[counts.get((lk, im), 0) for lk in range(1, 6)] for im in impacts]
+    z: list[list[float | None]] = [
+        [counts.get((lk, im), 0) for lk in range(1, 6)] for im in impacts
+    ]
     text = [[str(int(v)) if v else "" for v in row] for row in z]
     figure = charts.heatmap(
         "Active risks by likelihood × impact",
@@ -315,7 +317,8 @@ def risk_heatmap(scope: Scope) -> Chart:
         height=380,
     )
     table = [
-        [lk, im, lk * im, n] for (lk, im), n in sorted(counts.items(), key=lambda i: -i[0][0] * i[0][1])
+        [lk, im, lk * im, n]
+        for (lk, im), n in sorted(counts.items(), key=lambda i: -i[0][0] * i[0][1])
     ]
     return Chart(
         "risk_heatmap",
@@ -405,4 +408,3 @@ def organization_charts(org_id: int, today: date) -> list[Chart]:
 def portfolio_charts(org_ids: list[int] | None, today: date) -> list[Chart]:
     scope = Scope(today, org_ids=org_ids)
     return [build(scope) for build in PORTFOLIO_FIGURES.values()]
-

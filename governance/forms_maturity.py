@@ -66,7 +66,7 @@ def assessment_form(**kwargs: Any) -> AssessmentBase:
             f"{d['name']}: what you observed", validators=[Length(max=4000)]
         )
     form_class = type("AssessmentForm", (AssessmentBase,), fields)
-    return form_class(**kwargs)  # type: ignore[no-any-return]
+    return form_class(**kwargs)
 
 
 class ObjectiveForm(VersionedForm):

@@ -49,9 +49,7 @@ def server(make_app):
 @pytest.fixture
 def browser():
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=ARGS
-        )
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield chromium
         chromium.close()
 
@@ -71,7 +69,8 @@ def _signed_in_page(browser, server, email):
 
 def _check_drawn(page, expected: int) -> None:
     page.wait_for_function(
-        f"document.querySelectorAll('.figure-plot[data-drawn=true] svg.main-svg').length >= {expected}",
+        "n => document.querySelectorAll('.figure-plot[data-drawn=true] svg.main-svg').length >= n",
+        arg=expected,
         timeout=30_000,
     )
     assert page.locator(".js-plotly-plot").count() == expected
@@ -109,15 +108,17 @@ def test_drawn_figures_match_the_tables_beside_them(browser, server):
     drawn = page.evaluate(
         """() => {
           const r = document.getElementById('plot-maturity_radar').data[0];
-          const rows = [...document.querySelectorAll('table[data-figure=maturity_radar] tbody tr')];
+          const body = (key) => document.querySelectorAll(`table[data-figure=${key}] tbody tr`);
+          const rows = [...body('maturity_radar')];
           const risk = document.getElementById('plot-risk_heatmap').data[0].z.flat();
-          const riskRows = [...document.querySelectorAll('table[data-figure=risk_heatmap] tbody tr')];
+          const riskRows = [...body('risk_heatmap')];
+          const count = (tr) => parseInt(tr.querySelectorAll('td')[2].textContent);
           return {
             theta: r.theta.slice(0, -1), r: r.r.slice(0, -1),
             names: rows.map(tr => tr.querySelector('th').textContent.trim()),
             latest: rows.map(tr => parseFloat(tr.querySelectorAll('td')[0].textContent)),
             riskTotal: risk.reduce((a, b) => a + b, 0),
-            riskTable: riskRows.reduce((a, tr) => a + parseInt(tr.querySelectorAll('td')[2].textContent), 0),
+            riskTable: riskRows.reduce((a, tr) => a + count(tr), 0),
           };
         }"""
     )

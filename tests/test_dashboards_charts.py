@@ -53,7 +53,9 @@ def _column(chart, name):
 
 
 def test_the_radar_draws_the_numbers_of_its_table(demo):
-    chart = dashboards.maturity_radar(dashboards.Scope(TODAY, org_id=_org_id("northwind-logistics")))
+    chart = dashboards.maturity_radar(
+        dashboards.Scope(TODAY, org_id=_org_id("northwind-logistics"))
+    )
     latest, previous, target = chart.figure["data"]
     assert latest["r"][:-1] == _column(chart, "Latest")
     assert previous["r"][:-1] == _column(chart, "Previous")
@@ -111,7 +113,9 @@ def test_the_page_embeds_the_figures_and_tables(demo, as_user):
 
     client = as_user(find_user("leader@example.com"))
     html = client.get("/orgs/northwind-logistics/dashboard").get_data(as_text=True)
-    blocks = re.findall(r'<script type="application/json" class="js-figure"[^>]*>(.*?)</script>', html)
+    blocks = re.findall(
+        r'<script type="application/json" class="js-figure"[^>]*>(.*?)</script>', html
+    )
     assert len(blocks) == len(dashboards.ORGANIZATION_FIGURES)
     first = json.loads(blocks[0])
     assert first["data"][0]["type"] == "scatterpolar"

@@ -76,9 +76,7 @@ def test_a_contributor_records_assessments_and_history_is_kept(world, as_user, d
 )
 def test_a_bad_assessment_is_refused_and_saves_nothing(world, as_user, db, data, message):
     before = _count(db, AuditEvent)
-    response = as_user(world["users"]["leader"]).post(
-        f"{_base(world)}/assessments/new", data=data
-    )
+    response = as_user(world["users"]["leader"]).post(f"{_base(world)}/assessments/new", data=data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert _count(db, MaturityAssessment) == 0 and _count(db, AuditEvent) == before
@@ -86,7 +84,10 @@ def test_a_bad_assessment_is_refused_and_saves_nothing(world, as_user, db, data,
 
 def test_every_dimension_assessed_names_the_missing_dimensions(world, db):
     initiative = world["initiative"]
-    assert "no maturity assessment" in evaluate("every_dimension_assessed", initiative).failures[0].reason
+    assert (
+        "no maturity assessment"
+        in evaluate("every_dimension_assessed", initiative).failures[0].reason
+    )
     partial = scores(3)[:6]
     maturity.record_assessment(initiative, None, TODAY, partial)
     result = evaluate("every_dimension_assessed", initiative)
@@ -98,21 +99,41 @@ def test_every_dimension_assessed_names_the_missing_dimensions(world, db):
 def _kpi(initiative, baseline=Decimal(71), target=Decimal(92)):
     objective = objectives.create_objective(initiative, "Catch fraud", ValueDriver.RISK)
     return objectives.create_kpi(
-        objective, "Catch rate", unit="%", direction=Direction.INCREASE, baseline=baseline, target=target
+        objective,
+        "Catch rate",
+        unit="%",
+        direction=Direction.INCREASE,
+        baseline=baseline,
+        target=target,
     )
 
 
 def test_objective_kpi_and_measurement_forms(world, as_user, db):
     client = as_user(world["users"]["contributor"])
     base = _base(world)
-    assert client.post(f"{base}/objectives/new", data={"title": "Cut losses", "value_driver": "cost"}).status_code == 302
+    assert (
+        client.post(
+            f"{base}/objectives/new", data={"title": "Cut losses", "value_driver": "cost"}
+        ).status_code
+        == 302
+    )
     objective = db.session.scalar(sa.select(Objective))
-    kpi_data = {"name": "Loss per parcel", "unit": "EUR", "direction": "decrease", "baseline": "4.10", "target": "2.5"}
-    assert client.post(f"{base}/objectives/{objective.id}/kpis/new", data=kpi_data).status_code == 302
+    kpi_data = {
+        "name": "Loss per parcel",
+        "unit": "EUR",
+        "direction": "decrease",
+        "baseline": "4.10",
+        "target": "2.5",
+    }
+    assert (
+        client.post(f"{base}/objectives/{objective.id}/kpis/new", data=kpi_data).status_code == 302
+    )
     kpi = db.session.scalar(sa.select(Kpi))
     assert kpi.baseline == Decimal("4.1000") and isinstance(kpi.target, Decimal)
     measurement = {"measured_on": TODAY.isoformat(), "value": "3.333"}
-    assert client.post(f"{base}/kpis/{kpi.id}/measurements/new", data=measurement).status_code == 302
+    assert (
+        client.post(f"{base}/kpis/{kpi.id}/measurements/new", data=measurement).status_code == 302
+    )
     assert db.session.scalar(sa.select(KpiMeasurement.value)) == Decimal("3.3330")
     again = client.post(f"{base}/kpis/{kpi.id}/measurements/new", data=measurement)
     assert again.status_code == 400 and "already has a measurement" in again.get_data(as_text=True)
@@ -126,10 +147,28 @@ def test_objective_kpi_and_measurement_forms(world, as_user, db):
     "data,message",
     [
         ({"name": "", "unit": "%", "direction": "increase"}, "This field is required"),
-        ({"name": "Rate", "unit": "%", "direction": "increase", "baseline": "80", "target": "70"}, "target must be above"),
-        ({"name": "Rate", "unit": "%", "direction": "decrease", "baseline": "5", "target": "9"}, "target must be below"),
-        ({"name": "Rate", "unit": "%", "direction": "increase", "baseline": "abc"}, "Not a valid decimal"),
-        ({"name": "Rate", "unit": "%", "direction": "increase", "target": "1e20"}, "smaller number"),
+        (
+            {
+                "name": "Rate",
+                "unit": "%",
+                "direction": "increase",
+                "baseline": "80",
+                "target": "70",
+            },
+            "target must be above",
+        ),
+        (
+            {"name": "Rate", "unit": "%", "direction": "decrease", "baseline": "5", "target": "9"},
+            "target must be below",
+        ),
+        (
+            {"name": "Rate", "unit": "%", "direction": "increase", "baseline": "abc"},
+            "Not a valid decimal",
+        ),
+        (
+            {"name": "Rate", "unit": "%", "direction": "increase", "target": "1e20"},
+            "smaller number",
+        ),
         ({"name": "Rate", "unit": "%", "direction": "sideways"}, "Not a valid choice"),
     ],
 )
@@ -146,11 +185,17 @@ def test_a_bad_kpi_is_refused_and_saves_nothing(world, as_user, db, data, messag
 
 def test_objective_rules_name_what_is_missing_or_stale(world, db):
     initiative = world["initiative"]
-    assert "no business objective" in evaluate("objectives_have_baseline_and_target", initiative).failures[0].reason
+    assert (
+        "no business objective"
+        in evaluate("objectives_have_baseline_and_target", initiative).failures[0].reason
+    )
     kpi = _kpi(initiative, target=None)
     failures = evaluate("objectives_have_baseline_and_target", initiative).failures
     assert failures[0].reason == "has no target"
-    assert evaluate("kpis_measured_recently", initiative).failures[0].reason == "has never been measured"
+    assert (
+        evaluate("kpis_measured_recently", initiative).failures[0].reason
+        == "has never been measured"
+    )
     objectives.record_measurement(kpi, TODAY - timedelta(days=91), Decimal(80))
     assert "last measured" in evaluate("kpis_measured_recently", initiative).failures[0].reason
     objectives.record_measurement(kpi, TODAY - timedelta(days=89), Decimal(81))
@@ -181,7 +226,13 @@ def test_threshold_form_is_for_managers_and_refuses_bad_windows(world, as_user, 
     kpi = _kpi(world["initiative"])
     db.session.commit()
     phase = world["initiative"].phases[-1]
-    data = {"kpi_id": str(kpi.id), "comparator": "at_most", "threshold": "8", "window_days": "28", "phase": str(phase.id)}
+    data = {
+        "kpi_id": str(kpi.id),
+        "comparator": "at_most",
+        "threshold": "8",
+        "window_days": "28",
+        "phase": str(phase.id),
+    }
     url = f"{_base(world)}/thresholds/new"
     assert as_user(world["users"]["contributor"]).post(url, data=data).status_code == 403
     bad = as_user(world["users"]["pmo"]).post(url, data={**data, "window_days": "0"})

@@ -10,8 +10,16 @@ from governance.models import AuditEvent, Risk
 from governance.operations import risks
 
 ROLES = ["admin", "leader", "pmo", "contributor", "auditor", "outsider", "anonymous"]
-GOOD = {"title": "Model drifts after peak", "category": "drift", "likelihood": "4", "impact": "3",
-        "owner_id": "None", "initiative_id": "None", "status": "open", "mitigation": ""}
+GOOD = {
+    "title": "Model drifts after peak",
+    "category": "drift",
+    "likelihood": "4",
+    "impact": "3",
+    "owner_id": "None",
+    "initiative_id": "None",
+    "status": "open",
+    "mitigation": "",
+}
 
 
 def _expect(members=200, **given):
@@ -70,14 +78,18 @@ def test_who_may_add_a_risk(world, as_user, db, role):
     ],
 )
 def test_a_bad_risk_is_refused_and_saves_nothing(world, as_user, db, change, message):
-    response = as_user(world["users"]["leader"]).post("/orgs/acme-freight/risks/new", data={**GOOD, **change})
+    response = as_user(world["users"]["leader"]).post(
+        "/orgs/acme-freight/risks/new", data={**GOOD, **change}
+    )
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert _count(db, Risk) == 0
 
 
 def test_a_risk_of_another_organization_or_initiative_is_refused(world, as_user, db):
-    foreign = risks.create_risk(world["other"], title="x", category=RiskCategory.VENDOR, likelihood=1, impact=1)
+    foreign = risks.create_risk(
+        world["other"], title="x", category=RiskCategory.VENDOR, likelihood=1, impact=1
+    )
     db.session.commit()
     leader = as_user(world["users"]["leader"])
     assert leader.get(f"/orgs/acme-freight/risks/{foreign.id}/edit").status_code == 404
@@ -86,14 +98,24 @@ def test_a_risk_of_another_organization_or_initiative_is_refused(world, as_user,
 
 
 def test_editing_a_risk_keeps_optimistic_locking(world, as_user, db):
-    risk = risks.create_risk(world["org"], title="Vendor outage", category=RiskCategory.VENDOR, likelihood=2, impact=3)
+    risk = risks.create_risk(
+        world["org"], title="Vendor outage", category=RiskCategory.VENDOR, likelihood=2, impact=3
+    )
     db.session.commit()
     leader = as_user(world["users"]["leader"])
-    data = {**GOOD, "title": "Vendor outage", "mitigation": "Second provider", "status": "mitigating", "version": str(risk.version)}
+    data = {
+        **GOOD,
+        "title": "Vendor outage",
+        "mitigation": "Second provider",
+        "status": "mitigating",
+        "version": str(risk.version),
+    }
     assert leader.post(f"/orgs/acme-freight/risks/{risk.id}/edit", data=data).status_code == 302
     stale = leader.post(f"/orgs/acme-freight/risks/{risk.id}/edit", data={**data, "impact": "5"})
     assert stale.status_code == 400 and "Someone else changed" in stale.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Risk, risk.id).status == RiskStatus.MITIGATING
-    listing = leader.get("/orgs/acme-freight/risks?status=all&category=drift").get_data(as_text=True)
+    listing = leader.get("/orgs/acme-freight/risks?status=all&category=drift").get_data(
+        as_text=True
+    )
     assert "Vendor outage" in listing

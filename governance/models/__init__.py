@@ -1,11 +1,11 @@
 """Every model, importable from one place."""
 
 from governance.models.audit import AuditEvent
+from governance.models.maturity import MaturityAssessment, MaturityScore  # noqa: I001
+from governance.models.objectives import Kpi, KpiMeasurement, KpiThreshold, Objective
 from governance.models.people import ApiToken, Membership, Organization, User
 from governance.models.phases import ExitCriterion, Phase
 from governance.models.portfolio import Engagement, Initiative, Program
-from governance.models.maturity import MaturityAssessment, MaturityScore  # noqa: I001
-from governance.models.objectives import Kpi, KpiMeasurement, KpiThreshold, Objective
 from governance.models.risks import Risk
 
 __all__ = [

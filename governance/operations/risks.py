@@ -38,9 +38,10 @@ def _check(org: Organization, changes: dict[str, Any]) -> None:
         if initiative is None or initiative.organization_id != org.id:
             raise DomainError("Choose an initiative of this organization.", field="initiative_id")
     status = changes.get("status", RiskStatus.OPEN)
-    if status in (RiskStatus.MITIGATING, RiskStatus.CLOSED) and not (
-        changes.get("mitigation") or ""
-    ).strip():
+    if (
+        status in (RiskStatus.MITIGATING, RiskStatus.CLOSED)
+        and not (changes.get("mitigation") or "").strip()
+    ):
         raise DomainError(
             "Describe the mitigation before marking the risk as mitigating or closed.",
             field="mitigation",

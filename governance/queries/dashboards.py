@@ -337,7 +337,7 @@ def progress_by_organization(org_ids: list[int] | None) -> list[tuple[str, str, 
         .group_by(Organization.slug, Organization.name, position)
         .order_by(Organization.name)
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
 @dataclass

@@ -59,7 +59,9 @@ def every_dimension_assessed(initiative: Initiative, today: date) -> list[Failur
         )
     )
     return [
-        Failure(d["name"], f"not scored in the latest assessment ({latest.assessed_on:%d %b %Y})", url)
+        Failure(
+            d["name"], f"not scored in the latest assessment ({latest.assessed_on:%d %b %Y})", url
+        )
         for d in maturity_dimensions()
         if d["key"] not in scored
     ]
@@ -147,7 +149,9 @@ def threshold_failures(limit: KpiThreshold, today: date) -> list[Failure]:
 
 
 def evaluate_threshold(criterion: ExitCriterion, today: date | None = None) -> RuleResult:
-    limit = db.session.scalar(sa.select(KpiThreshold).where(KpiThreshold.criterion_id == criterion.id))
+    limit = db.session.scalar(
+        sa.select(KpiThreshold).where(KpiThreshold.criterion_id == criterion.id)
+    )
     if limit is None:
         failure = Failure(criterion.title, "has no KPI threshold defined")
         return RuleResult("kpi_threshold", criterion.title, False, [failure])

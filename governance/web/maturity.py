@@ -46,7 +46,9 @@ from governance.web.helpers import refuse
 bp = Blueprint("maturity", __name__, url_prefix="/orgs/<slug>/initiatives/<int:initiative_id>")
 
 
-def _load(slug: str, initiative_id: int, action: Action = Action.READ) -> tuple[Organization, Initiative]:
+def _load(
+    slug: str, initiative_id: int, action: Action = Action.READ
+) -> tuple[Organization, Initiative]:
     org = get_organization(slug, action)
     return org, get_initiative(org, initiative_id)
 
@@ -55,7 +57,9 @@ def _status() -> int:
     return 400 if request.method == "POST" else 200
 
 
-def _form_page(org: Organization, initiative: Initiative, form: Any, title: str, **extra: Any) -> ResponseReturnValue:
+def _form_page(
+    org: Organization, initiative: Initiative, form: Any, title: str, **extra: Any
+) -> ResponseReturnValue:
     return render_template(
         "maturity/form.html", org=org, initiative=initiative, form=form, title=title, **extra
     ), _status()
@@ -102,14 +106,20 @@ def new_assessment(slug: str, initiative_id: int) -> ResponseReturnValue:
         ]
         try:
             maturity_ops.record_assessment(
-                initiative, current_user, form.assessed_on.data, scores, summary=form.summary.data or ""
+                initiative,
+                current_user,
+                form.assessed_on.data,
+                scores,
+                summary=form.summary.data or "",
             )
         except DomainError as error:
             refuse(form, error)
         else:
             db.session.commit()
             flash("The assessment was recorded.", "success")
-            return redirect(url_for("maturity.assessments", slug=org.slug, initiative_id=initiative.id))
+            return redirect(
+                url_for("maturity.assessments", slug=org.slug, initiative_id=initiative.id)
+            )
     return render_template(
         "maturity/assessment_form.html",
         org=org,
@@ -288,7 +298,9 @@ def edit_kpi(slug: str, initiative_id: int, kpi_id: int) -> ResponseReturnValue:
         form.direction.data = kpi.direction.value
     if form.validate_on_submit():
         try:
-            ops.update_kpi(kpi, form.expected_version(), name=form.name.data or "", **_kpi_values(form))
+            ops.update_kpi(
+                kpi, form.expected_version(), name=form.name.data or "", **_kpi_values(form)
+            )
         except DomainError as error:
             refuse(form, error)
         else:
@@ -323,7 +335,11 @@ def new_measurement(slug: str, initiative_id: int, kpi_id: int) -> ResponseRetur
 def new_threshold(slug: str, initiative_id: int) -> ResponseReturnValue:
     org, initiative = _load(slug, initiative_id, Action.MANAGE)
     form = ThresholdForm()
-    kpis = list(db.session.scalars(sa.select(Kpi).where(Kpi.initiative_id == initiative.id).order_by(Kpi.id)))
+    kpis = list(
+        db.session.scalars(
+            sa.select(Kpi).where(Kpi.initiative_id == initiative.id).order_by(Kpi.id)
+        )
+    )
     phases = [p for p in initiative.phases if p.status != PhaseStatus.COMPLETE]
     form.kpi_id.choices = [SelectChoice(k.id, f"{k.name} ({k.unit})") for k in kpis]
     form.phase.choices = [SelectChoice(str(p.id), PHASE_TITLES[p.kind]) for p in phases]
