@@ -31,7 +31,7 @@ from governance.models import (
 )
 from governance.models.base import UTCDateTime
 from governance.models.risks import HIGH_RISK_SCORE
-from governance.queries.portfolio import DONE, current_phase_positions
+from governance.queries.portfolio import DONE_SQL, current_phase_positions
 
 KPI_FRESH_DAYS = 90
 ACTIVE_RISK = (RiskStatus.OPEN, RiskStatus.MITIGATING, RiskStatus.ACCEPTED)
@@ -328,7 +328,7 @@ def risk_matrix(org_ids: list[int] | None) -> list[tuple[int, int, int]]:
 def progress_by_organization(org_ids: list[int] | None) -> list[tuple[str, str, int, int]]:
     """(organization slug, name, current phase position (8 = all done), initiatives)."""
     cur = current_phase_positions()
-    position = sa.func.coalesce(cur.c.position, DONE)
+    position = sa.func.coalesce(cur.c.position, DONE_SQL)
     rows = db.session.execute(
         sa.select(Organization.slug, Organization.name, position, sa.func.count(Initiative.id))
         .join(Initiative, Initiative.organization_id == Organization.id)

@@ -26,6 +26,8 @@ from governance.models import (
 )
 
 DONE = len(PhaseKind) + 1  # position past the last phase: every phase complete
+# Inline, not a bind parameter: PostgreSQL must see the same GROUP BY expression as selected.
+DONE_SQL = sa.literal_column(str(DONE))
 
 
 def current_phase_positions() -> sa.Subquery:
@@ -79,14 +81,14 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
     for org_id, position, stage, count in db.session.execute(
         sa.select(
             Initiative.organization_id,
-            sa.func.coalesce(cur.c.position, DONE),
+            sa.func.coalesce(cur.c.position, DONE_SQL),
             Initiative.stage,
             sa.func.count(),
         )
         .outerjoin(cur, cur.c.initiative_id == Initiative.id)
         .where(Initiative.organization_id.in_(ids))
         .group_by(
-            Initiative.organization_id, sa.func.coalesce(cur.c.position, DONE), Initiative.stage
+            Initiative.organization_id, sa.func.coalesce(cur.c.position, DONE_SQL), Initiative.stage
         )
     ):
         summary = summaries[org_id]
