@@ -381,6 +381,38 @@ def portfolio_attention(scope: Scope) -> Chart:
     )
 
 
+CHANGES = {
+    "recorded": "Decisions recorded",
+    "approval": "High-impact approvals",
+    "status_change": "Status changes",
+    "correction": "Corrections",
+}
+
+
+def decisions_over_time(scope: Scope) -> Chart:
+    assert scope.org_id is not None
+    rows = q.decisions_by_month(scope.org_id, scope.today)
+    months = [m.strftime("%Y-%m") for m in q.month_ends(scope.today, 12)]
+    counts = {(m, change): n for m, change, n in rows}
+    kinds = [c for c in CHANGES if any((m, c) in counts for m in months)]
+    kinds += sorted({c for _, c, _ in rows} - set(kinds))
+    series = [
+        (CHANGES.get(c, label(c)), [float(counts.get((m, c), 0)) for m in months]) for c in kinds
+    ]
+    figure = charts.bars(
+        "Decision-log entries per month", months, series, stacked=True, axis_title="Entries"
+    )
+    return Chart(
+        "decisions_over_time",
+        "Decisions over time",
+        "Entries appended to the decision log each month: new decisions, approvals of "
+        "high-impact ones, status changes and corrections.",
+        figure,
+        ["Month", "Entry", "Entries"],
+        [[m, CHANGES.get(c, label(c)), n] for m, c, n in rows],
+    )
+
+
 ORGANIZATION_FIGURES: dict[str, Builder] = {
     "maturity_radar": maturity_radar,
     "maturity_trend": maturity_trend,
@@ -390,6 +422,7 @@ ORGANIZATION_FIGURES: dict[str, Builder] = {
     "phase_cycle_time": phase_cycle_time,
     "kpi_progress": kpi_progress,
     "risk_heatmap": risk_heatmap,
+    "decisions_over_time": decisions_over_time,
 }
 
 PORTFOLIO_FIGURES: dict[str, Builder] = {

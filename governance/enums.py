@@ -140,3 +140,16 @@ class RiskStatus(StrEnum):
     MITIGATING = "mitigating"
     ACCEPTED = "accepted"
     CLOSED = "closed"
+
+
+class DecisionStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DEPRECATED = "deprecated"
+    SUPERSEDED = "superseded"
+
+
+class DecisionImpact(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"

@@ -56,6 +56,9 @@ def load_demo() -> dict[str, int]:
 
         counts.update(load_maturity())
     counts["users"] = len(users)
+    from governance.seed_decisions import load_decisions
+
+    counts["decisions"] = load_decisions()
     return counts
 
 

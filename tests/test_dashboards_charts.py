@@ -78,6 +78,14 @@ def test_line_and_bar_figures_agree_with_their_tables(demo):
     assert burndown.figure["data"][0]["y"] == [float(v) for v in _column(burndown, "Still open")]
     cycle = dashboards.phase_cycle_time(scope)
     assert cycle.figure["data"][0]["y"] == _column(cycle, "Mean days")
+    decisions = dashboards.decisions_over_time(scope)
+    drawn = {
+        (month, trace["name"]): y
+        for trace in decisions.figure["data"]
+        for month, y in zip(trace["x"], trace["y"], strict=True)
+        if y
+    }
+    assert drawn == {(m, entry): float(n) for m, entry, n in decisions.rows}
     kpis = dashboards.kpi_progress(scope)
     assert kpis.figure["data"][0]["x"] == _column(kpis, "Progress %")
 

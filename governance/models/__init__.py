@@ -27,3 +27,7 @@ __all__ = [
     "KpiThreshold",
     "Risk",
 ]
+
+from governance.models.decisions import Decision  # noqa: E402 — decision log
+
+__all__ += ["Decision"]

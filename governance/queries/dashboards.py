@@ -409,3 +409,25 @@ def attention_by_organization(org_ids: list[int] | None, today: date) -> list[At
             if org_id in out:
                 setattr(out[org_id], attr, count)
     return list(out.values())
+
+
+def _month(column: Any) -> Any:
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.strftime("%Y-%m", column)
+    return sa.func.to_char(column, "YYYY-MM")
+
+
+def decisions_by_month(org_id: int, today: date, months: int = 12) -> list[tuple[str, str, int]]:
+    """(YYYY-MM, kind of log entry, entries) over the last `months` months of the decision log."""
+    from governance.models.decisions import Decision
+
+    first = month_ends(today, months)[0].replace(day=1)
+    since = datetime.combine(first, time(), tzinfo=UTC)
+    month = _month(Decision.created_at)
+    rows = db.session.execute(
+        sa.select(month, Decision.change, sa.func.count())
+        .where(Decision.organization_id == org_id, Decision.created_at >= since)
+        .group_by(month, Decision.change)
+        .order_by(month)
+    )
+    return [(m, change, n) for m, change, n in rows]

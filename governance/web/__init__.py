@@ -18,3 +18,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboards.bp)
     app.register_blueprint(maturity.bp)
     app.register_blueprint(risks.bp)
+
+    from governance.web import decisions
+
+    app.register_blueprint(decisions.bp)
