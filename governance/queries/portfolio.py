@@ -27,7 +27,7 @@ from governance.models import (
 
 DONE = len(PhaseKind) + 1  # position past the last phase: every phase complete
 # Inline, not a bind parameter: PostgreSQL must see the same GROUP BY expression as selected.
-DONE_SQL = sa.literal_column(str(DONE))
+DONE_SQL: sa.ColumnElement[int] = sa.literal_column(str(DONE), sa.Integer())
 
 
 def current_phase_positions() -> sa.Subquery:
