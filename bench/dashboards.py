@@ -74,8 +74,14 @@ def main() -> None:
                 lambda: client.get("/orgs/northwind-logistics/dashboard").close(), args.repeat
             )
             http_portfolio = ms(lambda: client.get("/").close(), args.repeat)
-            print(f"\norganization dashboard, {len(dashboards.ORGANIZATION_FIGURES)} figures (SQL + specs): {page:7.2f} ms")
-            print(f"portfolio, {len(dashboards.PORTFOLIO_FIGURES)} figures (SQL + specs):               {portfolio:7.2f} ms")
+            n_org, n_portfolio = (
+                len(dashboards.ORGANIZATION_FIGURES),
+                len(dashboards.PORTFOLIO_FIGURES),
+            )
+            print(f"\norganization dashboard, {n_org} figures (SQL + specs):  {page:7.2f} ms")
+            print(
+                f"portfolio, {n_portfolio} figures (SQL + specs):               {portfolio:7.2f} ms"
+            )
             print(f"GET /orgs/northwind-logistics/dashboard (whole page):  {http:7.2f} ms")
             print(
                 f"GET / (portfolio page with its figures):               {http_portfolio:7.2f} ms"
