@@ -5,7 +5,7 @@ PORT   ?= 5000
 STAMP  := $(VENV)/.installed-stamp
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint test-sqlite test-postgres bench bench-data load clean
+.PHONY: install run test lint test-sqlite test-postgres bench bench-data load clean chromium
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -37,7 +37,11 @@ test-postgres: install
 		TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q; \
 	else echo "PostgreSQL not reachable at 127.0.0.1:5432: skipping the PostgreSQL run"; fi
 
-test: lint test-sqlite test-postgres
+# The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+chromium:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+test: lint chromium test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) instance/governance.db

@@ -21,3 +21,18 @@ def phase_catalog() -> list[dict[str, Any]]:
     """The seven phases with the exit criteria every new initiative starts with."""
     phases: list[dict[str, Any]] = load("phases.yaml")["phases"]
     return phases
+
+
+def maturity_model(name: str = "maturity_model.yaml") -> dict[str, Any]:
+    """The maturity model: `levels` (1-5 with names) and `dimensions` (key, name, rubric)."""
+    model: dict[str, Any] = load(name)
+    return model
+
+
+def maturity_dimensions() -> list[dict[str, Any]]:
+    dimensions: list[dict[str, Any]] = maturity_model()["dimensions"]
+    return dimensions
+
+
+def maturity_levels() -> dict[int, str]:
+    return {int(level["level"]): level["name"] for level in maturity_model()["levels"]}

@@ -150,6 +150,54 @@ class RunState(StrEnum):
     OTHER = "OTHER"
 
 
+# ---- maturity, objectives and risks (dashboards area) ----------------------------------------
+
+
+class ValueDriver(StrEnum):
+    """What a business objective moves: the success metric is tied to one of these."""
+
+    REVENUE = "revenue"
+    COST = "cost"
+    RISK = "risk"
+
+
+class Direction(StrEnum):
+    INCREASE = "increase"  # higher is better
+    DECREASE = "decrease"  # lower is better
+
+
+class Comparator(StrEnum):
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+    ABOVE = "above"
+    BELOW = "below"
+
+
+COMPARATOR_SIGNS = {
+    Comparator.AT_LEAST: "≥",
+    Comparator.AT_MOST: "≤",
+    Comparator.ABOVE: ">",
+    Comparator.BELOW: "<",
+}
+
+
+class RiskCategory(StrEnum):
+    MODEL_BIAS = "model_bias"
+    DATA_QUALITY = "data_quality"
+    HALLUCINATION = "hallucination"
+    COMPLIANCE = "compliance"
+    SECURITY = "security"
+    DRIFT = "drift"
+    VENDOR = "vendor"
+
+
+class RiskStatus(StrEnum):
+    OPEN = "open"
+    MITIGATING = "mitigating"
+    ACCEPTED = "accepted"
+    CLOSED = "closed"
+
+
 class DecisionStatus(StrEnum):
     PROPOSED = "proposed"
     ACCEPTED = "accepted"

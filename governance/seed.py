@@ -52,6 +52,9 @@ def load_demo() -> dict[str, int]:
             counts["initiatives"] += sum(
                 len(p.get("initiatives", [])) for p in org_spec.get("programs", [])
             )
+        from governance.seed_maturity import load_maturity
+
+        counts.update(load_maturity())
     counts["users"] = len(users)
     # Each area loads its own demo records through its own operations.
     from governance.seed_decisions import load_decisions

@@ -10,9 +10,12 @@ from governance.models.lineage import (
     LineageRunDataset,
     RollbackPlan,
 )
+from governance.models.maturity import MaturityAssessment, MaturityScore  # noqa: I001
+from governance.models.objectives import Kpi, KpiMeasurement, KpiThreshold, Objective
 from governance.models.people import ApiToken, Membership, Organization, User
 from governance.models.phases import ExitCriterion, Phase
 from governance.models.portfolio import Engagement, Initiative, Program
+from governance.models.risks import Risk
 
 __all__ = [
     "ApiToken",
@@ -32,6 +35,13 @@ __all__ = [
     "Program",
     "RollbackPlan",
     "User",
+    "MaturityAssessment",
+    "MaturityScore",
+    "Objective",
+    "Kpi",
+    "KpiMeasurement",
+    "KpiThreshold",
+    "Risk",
 ]
 
 from governance.models.decisions import Decision  # noqa: E402 — decision log

@@ -26,6 +26,8 @@ from governance.models import (
 )
 
 DONE = len(PhaseKind) + 1  # position past the last phase: every phase complete
+# Inline, not a bind parameter: PostgreSQL must see the same GROUP BY expression as selected.
+DONE_SQL: sa.ColumnElement[int] = sa.literal_column(str(DONE), sa.Integer())
 
 
 def current_phase_positions() -> sa.Subquery:
@@ -78,7 +80,7 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
     cur = current_phase_positions()
     # A literal, not a bound parameter: PostgreSQL must see the SELECT and GROUP BY expressions
     # as the same one.
-    position_or_done = sa.func.coalesce(cur.c.position, sa.literal_column(str(DONE)))
+    position_or_done = sa.func.coalesce(cur.c.position, DONE_SQL)
     for org_id, position, stage, count in db.session.execute(
         sa.select(Initiative.organization_id, position_or_done, Initiative.stage, sa.func.count())
         .outerjoin(cur, cur.c.initiative_id == Initiative.id)

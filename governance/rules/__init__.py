@@ -58,6 +58,7 @@ RULES: dict[str, Rule] = {}
 # Modules that define rules; each area adds its own module here.
 RULE_MODULES = ["governance.rules.core"]
 RULE_MODULES.append("governance.rules.lineage")
+RULE_MODULES.append("governance.rules.maturity")
 RULE_MODULES.append("governance.rules.decisions")
 
 

@@ -10,17 +10,23 @@ def register_blueprints(app: Flask) -> None:
         admin,
         assets,
         auth,
+        dashboards,
         decisions,
         health,
         initiatives,
         lineage,
+        maturity,
         organizations,
         portfolio,
+        risks,
     )
 
     for area in (
         health,
         assets,
+        dashboards,
+        maturity,
+        risks,
         auth,
         portfolio,
         organizations,
@@ -28,5 +34,8 @@ def register_blueprints(app: Flask) -> None:
         admin,
         decisions,
         lineage,
+        dashboards,
+        maturity,
+        risks,
     ):
         app.register_blueprint(area.bp)

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from governance.dashboards import portfolio_charts
 from governance.permissions import visible_organization_ids
 from governance.queries import portfolio as q
 
@@ -26,4 +27,5 @@ def index() -> ResponseReturnValue:
         overdue=q.overdue_criteria(org_ids, today),
         waiting=q.criteria_waiting_on(current_user, org_ids),
         today=today,
+        portfolio_charts=portfolio_charts(org_ids, today) if orgs else [],
     )

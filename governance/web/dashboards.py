@@ -1,0 +1,92 @@
+"""Dashboards: an organization's figures, the portfolio's, their CSV, and plotly.js itself.
+
+Pages embed each figure's JSON in a <script type="application/json"> block that
+static/dashboards.js draws, so the Content-Security-Policy stays `script-src 'self'`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, send_file
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from governance import dashboards
+from governance.charts import Chart
+from governance.loaders import get_organization
+from governance.permissions import visible_organization_ids
+
+bp = Blueprint("dashboards", __name__)
+
+
+def plotly_js_path() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+@bp.get("/static/vendor/plotly.min.js")
+def plotly_js() -> ResponseReturnValue:
+    """plotly.js from the installed plotly package: same version as the Python side, no CDN."""
+    return send_file(
+        plotly_js_path(), mimetype="text/javascript", conditional=True, max_age=7 * 86400
+    )
+
+
+@bp.get("/orgs/<slug>/dashboard")
+@login_required
+def organization(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug)
+    today = date.today()
+    return render_template(
+        "dashboards/organization.html",
+        org=org,
+        today=today,
+        charts=dashboards.organization_charts(org.id, today),
+    )
+
+
+@bp.get("/orgs/<slug>/dashboard/<figure>.csv")
+@login_required
+def organization_csv(slug: str, figure: str) -> ResponseReturnValue:
+    org = get_organization(slug)
+    build = dashboards.ORGANIZATION_FIGURES.get(figure) or abort(404)
+    chart = build(dashboards.Scope(date.today(), org_id=org.id))
+    return _csv(chart, f"{org.slug}-{figure}")
+
+
+@bp.get("/dashboard/<figure>.csv")
+@login_required
+def portfolio_csv(figure: str) -> ResponseReturnValue:
+    build = dashboards.PORTFOLIO_FIGURES.get(figure) or abort(404)
+    scope = dashboards.Scope(date.today(), org_ids=visible_organization_ids(current_user))
+    return _csv(build(scope), f"portfolio-{figure}")
+
+
+def _csv(chart: Chart, name: str) -> Response:
+    response = Response(chart.csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@bp.app_template_filter("cell")
+def cell(value: object) -> str:
+    """A table cell as people read it: no 'None', dates as ISO, numbers without noise."""
+    if value is None:
+        return "—"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for it on every page; without one the console logs a 404 each time."""
+    from flask import current_app
+
+    path = Path(current_app.static_folder or "") / "favicon.svg"
+    return send_file(path, mimetype="image/svg+xml", max_age=7 * 86400)

@@ -1,0 +1,213 @@
+"""Dashboard figures: valid Plotly specs, in agreement with their tables, the same from the
+page, the CSV and the API, and a fixed number of SQL queries whatever the data size."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+
+import plotly.graph_objects as go
+import pytest
+import sqlalchemy as sa
+from maturity_factories import grow
+
+from governance import dashboards
+from governance.charts import OKABE_ITO
+from governance.extensions import db as _db
+from governance.seed import load_demo
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def demo(app, db):
+    load_demo()
+    db.session.commit()
+    return db
+
+
+def _org_id(slug):
+    from governance.models import Organization
+
+    return _db.session.scalar(sa.select(Organization.id).where(Organization.slug == slug))
+
+
+def _all_charts():
+    org_charts = dashboards.organization_charts(_org_id("northwind-logistics"), TODAY)
+    return org_charts + dashboards.portfolio_charts(None, TODAY)
+
+
+def test_every_figure_is_a_valid_plotly_spec_with_data(demo):
+    for chart in _all_charts():
+        assert not chart.empty, f"{chart.key} has no data in the demo"
+        go.Figure(chart.figure)  # raises on any property Plotly does not know
+        assert chart.figure["layout"]["colorway"] == OKABE_ITO
+        json.dumps(chart.figure)  # plain JSON, no numpy or Decimal left
+
+
+def _column(chart, name):
+    return [row[chart.columns.index(name)] for row in chart.rows]
+
+
+def test_the_radar_draws_the_numbers_of_its_table(demo):
+    chart = dashboards.maturity_radar(
+        dashboards.Scope(TODAY, org_id=_org_id("northwind-logistics"))
+    )
+    latest, previous, target = chart.figure["data"]
+    assert latest["r"][:-1] == _column(chart, "Latest")
+    assert previous["r"][:-1] == _column(chart, "Previous")
+    assert target["r"][:-1] == _column(chart, "Target")
+    assert latest["theta"][:-1] == _column(chart, "Dimension")
+    # Northwind's four initiatives: strategy latest is the mean of 3, 3, 4, 3
+    assert dict(zip(_column(chart, "Dimension"), _column(chart, "Latest"), strict=True))[
+        "Strategy and objectives"
+    ] == pytest.approx(3.25)
+
+
+def test_line_and_bar_figures_agree_with_their_tables(demo):
+    scope = dashboards.Scope(TODAY, org_id=_org_id("northwind-logistics"))
+    trend = dashboards.maturity_trend(scope)
+    table = {(row[0].isoformat(), row[1]): row[2] for row in trend.rows}
+    for trace in trend.figure["data"]:
+        for x, y in zip(trace["x"], trace["y"], strict=True):
+            assert table.get((x, trace["name"])) == y
+    burndown = dashboards.criteria_burndown(scope)
+    assert burndown.figure["data"][0]["y"] == [float(v) for v in _column(burndown, "Still open")]
+    cycle = dashboards.phase_cycle_time(scope)
+    assert cycle.figure["data"][0]["y"] == _column(cycle, "Mean days")
+    decisions = dashboards.decisions_over_time(scope)
+    drawn = {
+        (month, trace["name"]): y
+        for trace in decisions.figure["data"]
+        for month, y in zip(trace["x"], trace["y"], strict=True)
+        if y
+    }
+    assert drawn == {(m, entry): float(n) for m, entry, n in decisions.rows}
+    kpis = dashboards.kpi_progress(scope)
+    assert kpis.figure["data"][0]["x"] == _column(kpis, "Progress %")
+
+
+def test_heatmaps_agree_with_their_tables(demo):
+    scope = dashboards.Scope(TODAY, org_id=_org_id("northwind-logistics"))
+    risk = dashboards.risk_heatmap(scope)
+    z = risk.figure["data"][0]["z"]
+    for likelihood, impact, _score, count in risk.rows:
+        assert z[5 - impact][likelihood - 1] == count
+    assert sum(map(sum, z)) == sum(_column(risk, "Risks"))
+    phases = dashboards.phase_heatmap(scope)
+    assert len(phases.rows) == 4 * 7
+    trace = phases.figure["data"][0]
+    for initiative, phase, status, done, total in phases.rows:
+        r, c = trace["y"].index(initiative), trace["x"].index(phase)
+        assert trace["text"][r][c] == f"{status}<br>{done}/{total}"
+    maturity = dashboards.portfolio_maturity(dashboards.Scope(TODAY, org_ids=None))
+    trace = maturity.figure["data"][0]
+    for org, dimension, level in maturity.rows:
+        assert trace["z"][trace["y"].index(org)][trace["x"].index(dimension)] == level
+
+
+def test_the_portfolio_shows_only_the_persons_organizations(demo):
+    only = [_org_id("kestrel-bank")]
+    for chart in dashboards.portfolio_charts(only, TODAY):
+        text = json.dumps(chart.as_json())
+        assert "Northwind" not in text and "Meridian" not in text
+
+
+def test_the_page_embeds_the_figures_and_tables(demo, as_user):
+    from governance.operations.people import find_user
+
+    client = as_user(find_user("leader@example.com"))
+    html = client.get("/orgs/northwind-logistics/dashboard").get_data(as_text=True)
+    blocks = re.findall(
+        r'<script type="application/json" class="js-figure"[^>]*>(.*?)</script>', html
+    )
+    assert len(blocks) == len(dashboards.ORGANIZATION_FIGURES)
+    first = json.loads(blocks[0])
+    assert first["data"][0]["type"] == "scatterpolar"
+    assert html.count('<table class="data"') == len(blocks)
+    assert "<script>" not in html  # no inline script: the CSP forbids it
+    assert "/static/vendor/plotly.min.js" in html and "cdn" not in html.lower()
+
+
+def test_csv_and_api_carry_the_same_numbers(demo, as_user, runner):
+    from governance.operations.people import create_token, find_user
+
+    leader = find_user("leader@example.com")
+    client = as_user(leader)
+    response = client.get("/orgs/northwind-logistics/dashboard/risk_heatmap.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["Likelihood", "Impact", "Score", "Risks"]
+    _token, plain = create_token(leader)
+    _db.session.commit()
+    api = client.get(
+        "/api/v1/orgs/northwind-logistics/dashboard/risk_heatmap",
+        headers={"Authorization": f"Bearer {plain}"},
+    )
+    assert api.status_code == 200
+    body = api.get_json()
+    assert [[str(v) for v in row] for row in body["table"]["rows"]] == rows[1:]
+    assert body["figure"]["data"][0]["type"] == "heatmap"
+    listing = client.get(
+        "/api/v1/orgs/northwind-logistics/dashboard", headers={"Authorization": f"Bearer {plain}"}
+    ).get_json()
+    assert [i["key"] for i in listing["items"]] == list(dashboards.ORGANIZATION_FIGURES)
+    missing = client.get(
+        "/api/v1/orgs/northwind-logistics/dashboard/nope",
+        headers={"Authorization": f"Bearer {plain}"},
+    )
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/orgs/{slug}/dashboard/{figure}" in spec["paths"]
+    portfolio = client.get(
+        "/api/v1/dashboard/portfolio_progress", headers={"Authorization": f"Bearer {plain}"}
+    ).get_json()
+    assert "Bluefin Media Group" not in json.dumps(portfolio)  # leader is not a member there
+
+
+def test_a_csv_cell_cannot_become_a_spreadsheet_formula():
+    from governance.charts import Chart
+
+    chart = Chart("k", "t", "d", {}, ["Name"], [["=HYPERLINK(1)"], ["plain"]])
+    assert chart.csv().splitlines()[1] == "'=HYPERLINK(1)"
+
+
+def test_plotly_js_is_served_from_the_plotly_package(client):
+    response = client.get("/static/vendor/plotly.min.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert b"plotly" in response.data[:2000].lower()
+    response.close()
+
+
+def _count_queries(client, path):
+    # Warm-up request first: the signed-in user, expired by the factories' commit, is reloaded
+    # there rather than counted against the page.
+    assert client.get(path).status_code == 200
+    engine = _db.engine
+    seen = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_query_count_does_not_grow_with_the_data(world, as_user, db):
+    org, leader = world["org"], world["users"]["leader"]
+    grow(org, leader, 2)
+    client = as_user(leader)
+    small = {p: _count_queries(client, p) for p in ("/orgs/acme-freight/dashboard", "/")}
+    grow(org, leader, 18)  # ten times the initiatives, assessments, measurements and risks
+    large = {p: _count_queries(client, p) for p in ("/orgs/acme-freight/dashboard", "/")}
+    assert large == small
+    assert small["/orgs/acme-freight/dashboard"] <= 20
