@@ -24,9 +24,6 @@ def register_blueprints(app: Flask) -> None:
     for area in (
         health,
         assets,
-        dashboards,
-        maturity,
-        risks,
         auth,
         portfolio,
         organizations,
