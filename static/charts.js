@@ -1,15 +1,16 @@
-/* Draws every Plotly figure on a page. A container names the id of a
-   <script type="application/json"> block holding the figure (plotly.io.to_json):
-     <div class="chart" data-figure="my-figure"></div>
-     <script type="application/json" id="my-figure">{...}</script>
-   No inline script, so the Content-Security-Policy (script-src 'self') holds. A point whose
-   customdata is a same-site path ("/orgs/...") opens that page when clicked. */
+/* The one script that draws every Plotly figure of the app. Figures sit in
+   <script type="application/json"> blocks (figure JSON built on the server), so no inline
+   script runs and the Content-Security-Policy (script-src 'self') holds. Two markings:
+     <div data-figure="ID"></div> … <script type="application/json" id="ID">{…}</script>
+     <script type="application/json" class="js-figure" data-target="ID">{…}</script> … <div id="ID">
+   A drawn chart gets data-drawn="true". A point whose customdata is a same-site path
+   ("/orgs/…") opens that page when clicked. plotly.js comes from the plotly package. */
 (function () {
   "use strict";
 
-  function figureFor(element) {
-    var source = document.getElementById(element.getAttribute("data-figure"));
-    if (!source) { return null; }
+  var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+
+  function parse(source) {
     try { return JSON.parse(source.textContent); } catch (error) { return null; }
   }
 
@@ -19,12 +20,12 @@
     return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : null;
   }
 
-  function draw(element) {
-    var figure = figureFor(element);
-    if (!figure || !window.Plotly) { return; }
-    var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});
-    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, config).then(function () {
-      element.on("plotly_click", function (event) {
+  function draw(target, figure) {
+    if (!target || !figure) { return; }
+    var config = Object.assign({}, CONFIG, figure.config || {});
+    window.Plotly.newPlot(target, figure.data || [], figure.layout || {}, config).then(function () {
+      target.setAttribute("data-drawn", "true");
+      target.on("plotly_click", function (event) {
         var url = event && event.points && linkOf(event.points[0]);
         if (url) { window.location.assign(url); }
       });
@@ -32,7 +33,19 @@
   }
 
   function drawAll() {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-figure]"), draw);
+    if (!window.Plotly) {
+      document.querySelectorAll("[data-figure], .figure-plot").forEach(function (element) {
+        element.textContent = "The chart could not be drawn; the table has the same numbers.";
+      });
+      return;
+    }
+    document.querySelectorAll("[data-figure]").forEach(function (element) {
+      var source = document.getElementById(element.getAttribute("data-figure"));
+      draw(element, source && parse(source));
+    });
+    document.querySelectorAll("script.js-figure").forEach(function (source) {
+      draw(document.getElementById(source.getAttribute("data-target")), parse(source));
+    });
   }
 
   if (document.readyState === "loading") {

@@ -1,7 +1,7 @@
 """Dashboards: an organization's figures, the portfolio's, their CSV, and plotly.js itself.
 
 Pages embed each figure's JSON in a <script type="application/json"> block that
-static/dashboards.js draws, so the Content-Security-Policy stays `script-src 'self'`.
+static/charts.js draws, so the Content-Security-Policy stays `script-src 'self'`.
 """
 
 from __future__ import annotations
@@ -19,20 +19,6 @@ from governance.loaders import get_organization
 from governance.permissions import visible_organization_ids
 
 bp = Blueprint("dashboards", __name__)
-
-
-def plotly_js_path() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-
-
-@bp.get("/static/vendor/plotly.min.js")
-def plotly_js() -> ResponseReturnValue:
-    """plotly.js from the installed plotly package: same version as the Python side, no CDN."""
-    return send_file(
-        plotly_js_path(), mimetype="text/javascript", conditional=True, max_age=7 * 86400
-    )
 
 
 @bp.get("/orgs/<slug>/dashboard")
