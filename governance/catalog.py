@@ -21,3 +21,9 @@ def phase_catalog() -> list[dict[str, Any]]:
     """The seven phases with the exit criteria every new initiative starts with."""
     phases: list[dict[str, Any]] = load("phases.yaml")["phases"]
     return phases
+
+
+def stage_gate_catalog() -> list[dict[str, Any]]:
+    """The stage gates (pilot -> scale -> production) with their own exit criteria."""
+    gates: list[dict[str, Any]] = load("phases.yaml")["stage_gates"]
+    return gates

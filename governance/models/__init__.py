@@ -1,6 +1,7 @@
 """Every model, importable from one place."""
 
 from governance.models.audit import AuditEvent
+from governance.models.checkpoints import Checkpoint, StageGate
 from governance.models.people import ApiToken, Membership, Organization, User
 from governance.models.phases import ExitCriterion, Phase
 from governance.models.portfolio import Engagement, Initiative, Program
@@ -16,4 +17,6 @@ __all__ = [
     "Phase",
     "Program",
     "User",
+    "Checkpoint",
+    "StageGate",
 ]

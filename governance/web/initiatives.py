@@ -117,7 +117,7 @@ def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturn
     org = get_organization(slug, Action.CONTRIBUTE)
     initiative = get_initiative(org, initiative_id)
     criterion = get_criterion(org, criterion_id)
-    if criterion.phase.initiative_id != initiative.id:
+    if criterion.initiative_id != initiative.id:
         abort(404)
     form = EvidenceForm(obj=criterion)
     if request.method == "GET":
@@ -149,7 +149,7 @@ def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValu
     org = get_organization(slug, Action.CONTRIBUTE)
     initiative = get_initiative(org, initiative_id)
     criterion = get_criterion(org, criterion_id)
-    if criterion.phase.initiative_id != initiative.id:
+    if criterion.initiative_id != initiative.id:
         abort(404)
     form = CriterionPlanForm(obj=criterion)
     form.owner_id.choices = member_choices(q.members_of(org))
