@@ -98,7 +98,9 @@ def _pending_on(**where: Any) -> Checkpoint | None:
 
 def _already_waiting(pending: Checkpoint | None, subject: str) -> DomainError:
     who = f" by {pending.requested_by.name} on {pending.requested_at:%d %b %Y}" if pending else ""
-    return DomainError(f"A checkpoint for {subject} is already waiting for review (requested{who}).")
+    return DomainError(
+        f"A checkpoint for {subject} is already waiting for review (requested{who})."
+    )
 
 
 def request_phase_checkpoint(
@@ -193,7 +195,9 @@ def decide(
     """Approve, reject or request changes. Approval completes the phase (or promotes the stage)
     and starts the next phase; any other outcome returns the phase to in progress."""
     if not can(by, Action.DECIDE, checkpoint):
-        raise NotAllowed("Only a leader, PMO or admin of this organization can decide a checkpoint.")
+        raise NotAllowed(
+            "Only a leader, PMO or admin of this organization can decide a checkpoint."
+        )
     try:
         outcome = CheckpointStatus(outcome)
     except ValueError:
@@ -209,8 +213,7 @@ def decide(
         )
     if checkpoint.requested_by_id == by.id:
         raise NotAllowed(
-            "You requested this checkpoint, so someone else must decide it "
-            "(segregation of duties)."
+            "You requested this checkpoint, so someone else must decide it (segregation of duties)."
         )
     comment = comment.strip()
     if outcome != CheckpointStatus.APPROVED and not comment:
@@ -329,8 +332,7 @@ def review_again(
         raise DomainError("Nothing changed since the approval: there is nothing to review again.")
     if checkpoint.requested_by_id == by.id:
         raise NotAllowed(
-            "You requested this checkpoint, so someone else must review it "
-            "(segregation of duties)."
+            "You requested this checkpoint, so someone else must review it (segregation of duties)."
         )
     comment = comment.strip()
     if not comment:
@@ -373,9 +375,23 @@ def _decision(decision_id: int | None) -> Any:
     return db.session.get(Decision, decision_id)
 
 
-def approved_snapshot(checkpoint: Checkpoint) -> list[dict[str, Any]] | None:
-    """The criteria as the checkpoint's latest approval (or re-review) froze them."""
-    entry = _decision(checkpoint.decision_id)
+def _frozen(entry: Any) -> list[dict[str, Any]] | None:
     details = getattr(entry, "details", None) or {}
     criteria = details.get("criteria")
     return criteria if isinstance(criteria, list) else None
+
+
+def approved_snapshot(checkpoint: Checkpoint) -> list[dict[str, Any]] | None:
+    """The criteria as the checkpoint's latest approval (or re-review) froze them."""
+    return _frozen(_decision(checkpoint.decision_id))
+
+
+def approved_snapshots(checkpoints: list[Checkpoint]) -> dict[int, list[dict[str, Any]] | None]:
+    """checkpoint id -> its frozen criteria, in one query."""
+    ids = [c.decision_id for c in checkpoints if c.decision_id is not None]
+    if not ids:
+        return {}
+    from governance.models.decisions import Decision  # noqa: PLC0415
+
+    entries = {d.id: d for d in db.session.scalars(sa.select(Decision).where(Decision.id.in_(ids)))}
+    return {c.id: _frozen(entries.get(c.decision_id)) for c in checkpoints if c.decision_id}

@@ -27,7 +27,9 @@ def mark_met(
     if criterion.status == CriterionStatus.WAIVED:
         raise DomainError("This criterion was waived by a recorded decision; it cannot be met now.")
     if criterion.is_closed:
-        raise DomainError("This phase or stage gate is complete: its exit criteria can no longer change.")
+        raise DomainError(
+            "This phase or stage gate is complete: its exit criteria can no longer change."
+        )
     if criterion.rule and criterion.rule in load_rules():
         raise DomainError(
             "This criterion is evaluated from the tracked data: fix the failing records instead."
@@ -53,7 +55,9 @@ def mark_met(
 def reopen(criterion: ExitCriterion, expected_version: int | None = None) -> ExitCriterion:
     check_version(criterion, expected_version, CRITERION_FIELDS)
     if criterion.is_closed:
-        raise DomainError("This phase or stage gate is complete: its exit criteria can no longer change.")
+        raise DomainError(
+            "This phase or stage gate is complete: its exit criteria can no longer change."
+        )
     if criterion.status != CriterionStatus.MET:
         raise DomainError("Only a met criterion can be reopened.")
     criterion.status = CriterionStatus.OPEN

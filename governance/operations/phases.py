@@ -128,7 +128,10 @@ def changes_between(before: list[dict[str, Any]], after: list[dict[str, Any]]) -
             continue
         if was["status"] != row["status"]:
             changes.append(f"{title} was {was['status']}, is now {row['status']}.")
-        if (was["evidence_url"], was["evidence_text"]) != (row["evidence_url"], row["evidence_text"]):
+        if (was["evidence_url"], was["evidence_text"]) != (
+            row["evidence_url"],
+            row["evidence_text"],
+        ):
             changes.append(f"{title}: the evidence changed.")
         if was["failing_records"] != row["failing_records"]:
             failing = "; ".join(row["failing_records"]) or "none"

@@ -13,3 +13,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portfolio.bp)
     app.register_blueprint(organizations.bp)
     app.register_blueprint(initiatives.bp)
+
+    from governance.web import checkpoints
+
+    app.register_blueprint(checkpoints.bp)

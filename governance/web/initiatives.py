@@ -15,6 +15,7 @@ from governance.loaders import get_criterion, get_initiative, get_organization
 from governance.operations import criteria as criteria_ops
 from governance.operations import initiatives as ops
 from governance.permissions import Action
+from governance.queries import checkpoints as checkpoint_queries
 from governance.queries import initiative as iq
 from governance.queries import portfolio as q
 from governance.web.helpers import refuse
@@ -108,6 +109,7 @@ def show(slug: str, initiative_id: int) -> ResponseReturnValue:
         page=page,
         phase_titles=PHASE_TITLES,
         evidence_form=EvidenceForm(),
+        gates=checkpoint_queries.initiative_gates(initiative),
     )
 
 
