@@ -94,6 +94,19 @@ PHASE_TITLES = {
 }
 
 
+class DecisionStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DEPRECATED = "deprecated"
+    SUPERSEDED = "superseded"
+
+
+class DecisionImpact(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+
+
 # ---- checkpoints (phase gates and stage gates) ----------------------------------------------
 
 

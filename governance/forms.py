@@ -17,7 +17,16 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from governance.enums import RiskTier, Role, label
 
@@ -62,7 +71,7 @@ class OrganizationForm(VersionedForm):
     review_target_days = IntegerField(
         "Review target (working days)",
         default=5,
-        validators=[DataRequired(), NumberRange(min=1, max=60)],
+        validators=[InputRequired(), NumberRange(min=1, max=60)],
     )
 
 

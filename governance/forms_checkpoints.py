@@ -39,9 +39,10 @@ class CheckpointDecisionForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
             return False
-        if self.outcome.data != CheckpointStatus.APPROVED.value and not (
-            self.comment.data or ""
-        ).strip():
+        if (
+            self.outcome.data != CheckpointStatus.APPROVED.value
+            and not (self.comment.data or "").strip()
+        ):
             self.comment.errors = ["Say why, so the team knows what to change."]
             return False
         return True

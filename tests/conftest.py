@@ -89,12 +89,13 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
         app = create_app(base_config(database_url, **extra))
         app.test_client_class = FlaskLoginClient
 
-        @app.before_request
         def _fresh_globals() -> None:
             # Tests keep an app context open, which requests then share; start each request
             # with empty `g` as it would in production (signed-in user, role cache).
             for name in list(vars(g)):
                 g.pop(name)
+
+        app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
 
         apps.append(app)
         return app

@@ -20,3 +20,7 @@ __all__ = [
     "Checkpoint",
     "StageGate",
 ]
+
+from governance.models.decisions import Decision  # noqa: E402 — decision log
+
+__all__ += ["Decision"]

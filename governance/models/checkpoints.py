@@ -90,7 +90,7 @@ class Checkpoint(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_comment: Mapped[str] = mapped_column(sa.Text, default="")
     # The decision-log entry of the outcome (the latest re-review, once re-reviewed).
-    decision_id: Mapped[int | None] = mapped_column()
+    decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision.id"))
     # SHA-256 of the exit criteria as approved; the full snapshot is in the decision's details.
     approved_snapshot_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     reviewed_again_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

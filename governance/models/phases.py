@@ -90,7 +90,7 @@ class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defin
     met_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A waiver is a recorded decision (reason, who, accepted risk); the criterion links to it.
-    waived_by_decision_id: Mapped[int | None] = mapped_column()
+    waived_by_decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision.id"))
 
     phase: Mapped[Phase | None] = relationship(back_populates="criteria")
     stage_gate: Mapped[StageGate | None] = relationship(back_populates="criteria")

@@ -24,8 +24,9 @@ from governance.enums import (
 )
 from governance.errors import DomainError, NotAllowed
 from governance.extensions import db
-from governance.models import Checkpoint, Initiative, Phase, StageGate, User
+from governance.models import Checkpoint, Decision, Initiative, Phase, StageGate, User
 from governance.models.base import utcnow
+from governance.operations.decisions import record_decision
 from governance.operations.phases import (
     STAGE_ORDER,
     assess,
@@ -56,12 +57,11 @@ def log_decision(
     consequences: str = "",
     phase: Phase | None = None,
     checkpoint: Checkpoint | None = None,
-    supersedes: Any = None,
+    supersedes: Decision | None = None,
     details: dict[str, Any] | None = None,
-) -> Any:
+    at: datetime | None = None,
+) -> Decision:
     """The one place this area writes to the decision log."""
-    from governance.operations.decisions import record_decision  # noqa: PLC0415
-
     return record_decision(
         initiative.organization,
         author,
@@ -76,6 +76,7 @@ def log_decision(
         supersedes=supersedes,
         kind=kind,
         details=details or {},
+        created_at=at,
     )
 
 
@@ -267,7 +268,7 @@ def _advance(checkpoint: Checkpoint, now: datetime) -> None:
         checkpoint.initiative.stage = gate.to_stage
 
 
-def _log_outcome(checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]]) -> Any:
+def _log_outcome(checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]]) -> Decision:
     initiative = checkpoint.initiative
     subject = subject_of(checkpoint.phase, checkpoint.stage_gate, initiative)
     verb = OUTCOMES[checkpoint.status]
@@ -367,11 +368,9 @@ def review_again(
     return checkpoint
 
 
-def _decision(decision_id: int | None) -> Any:
+def _decision(decision_id: int | None) -> Decision | None:
     if decision_id is None:
         return None
-    from governance.models.decisions import Decision  # noqa: PLC0415
-
     return db.session.get(Decision, decision_id)
 
 
@@ -391,7 +390,5 @@ def approved_snapshots(checkpoints: list[Checkpoint]) -> dict[int, list[dict[str
     ids = [c.decision_id for c in checkpoints if c.decision_id is not None]
     if not ids:
         return {}
-    from governance.models.decisions import Decision  # noqa: PLC0415
-
     entries = {d.id: d for d in db.session.scalars(sa.select(Decision).where(Decision.id.in_(ids)))}
     return {c.id: _frozen(entries.get(c.decision_id)) for c in checkpoints if c.decision_id}

@@ -262,17 +262,20 @@ def initiative_gates(initiative: Initiative) -> InitiativeGates:
         )
     for gate in gates:
         stage_views.append(GateView(gate.title, None, gate, assess(gate.criteria, initiative)))
-    by_gate = {("p", v.phase.id): v for v in views.values() if v.phase} | {
-        ("g", v.gate.id): v for v in stage_views if v.gate
-    }
+    by_gate: dict[tuple[str, int | None], GateView] = {}
+    for view in views.values():
+        by_gate[("p", view.phase.id if view.phase else None)] = view
+    for view in stage_views:
+        by_gate[("g", view.gate.id if view.gate else None)] = view
     for view in [*views.values(), *stage_views]:
         all_states.update({s.criterion.id: s for s in view.states})
     frozen = approved_snapshots([c for c in checkpoints if c.status == CheckpointStatus.APPROVED])
     for checkpoint in checkpoints:
         key = ("p", checkpoint.phase_id) if checkpoint.phase_id else ("g", checkpoint.stage_gate_id)
-        view = by_gate.get(key)  # type: ignore[arg-type]
-        if view is None:
+        found = by_gate.get(key)
+        if found is None:
             continue
+        view = found
         if checkpoint.is_pending:
             view.pending = checkpoint
         elif checkpoint.status == CheckpointStatus.APPROVED:

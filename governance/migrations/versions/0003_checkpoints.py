@@ -1,7 +1,7 @@
 """checkpoints: stage gates, checkpoints, stage-gate criteria and waivers on exit criteria
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 12:36:30.922428
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -60,6 +60,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('(phase_id IS NULL) <> (stage_gate_id IS NULL)', name=op.f('ck_checkpoint_reviews_phase_or_stage')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_checkpoint_decided_by_id_user')),
+    sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], name=op.f('fk_checkpoint_decision_id_decision')),
     sa.ForeignKeyConstraint(['initiative_id'], ['initiative.id'], name=op.f('fk_checkpoint_initiative_id_initiative'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_checkpoint_organization_id_organization'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['phase_id'], ['phase.id'], name=op.f('fk_checkpoint_phase_id_phase'), ondelete='CASCADE'),
@@ -81,6 +82,7 @@ def upgrade():
                nullable=True)
         batch_op.create_index(batch_op.f('ix_exit_criterion_stage_gate_id'), ['stage_gate_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_exit_criterion_stage_gate_id_stage_gate'), 'stage_gate', ['stage_gate_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_foreign_key(batch_op.f('fk_exit_criterion_waived_by_decision_id_decision'), 'decision', ['waived_by_decision_id'], ['id'])
         # A criterion gates exactly one thing: a phase or a stage gate.
         batch_op.create_check_constraint('gates_phase_or_stage', '(phase_id IS NULL) <> (stage_gate_id IS NULL)')
 
@@ -92,6 +94,7 @@ def downgrade():
     op.execute("DELETE FROM exit_criterion WHERE phase_id IS NULL")
     with op.batch_alter_table('exit_criterion', schema=None) as batch_op:
         batch_op.drop_constraint('gates_phase_or_stage', type_='check')
+        batch_op.drop_constraint(batch_op.f('fk_exit_criterion_waived_by_decision_id_decision'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_exit_criterion_stage_gate_id_stage_gate'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_exit_criterion_stage_gate_id'))
         batch_op.alter_column('phase_id',
