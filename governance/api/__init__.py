@@ -31,7 +31,7 @@ api = GovernanceApi()
 
 
 def init_app(app: Flask) -> None:
-    from governance.api import orgs
+    from governance.api import checkpoints, orgs
 
     api.init_app(
         app,
@@ -45,6 +45,6 @@ def init_app(app: Flask) -> None:
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blueprint in (orgs.blp,):
+    for blueprint in (orgs.blp, checkpoints.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
