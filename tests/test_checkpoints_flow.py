@@ -90,7 +90,9 @@ def test_an_approval_turns_stale_when_a_fact_it_relied_on_changes(world, approve
     db.session.commit()
     state = ops.approval_state(checkpoint, ops.approved_snapshot(checkpoint))
     assert state.stale
-    assert any("Every phase has a named owner" in c and "met, is now open" in c for c in state.changes)
+    assert any(
+        "Every phase has a named owner" in c and "met, is now open" in c for c in state.changes
+    )
     assert any("Knowledge transfer phase: has no owner" in c for c in state.changes)
     gates = initiative_gates(initiative)
     assert gates.phases[checkpoint.phase_id].stale
@@ -114,9 +116,9 @@ def test_an_approval_turns_stale_when_a_fact_it_relied_on_changes(world, approve
 def test_a_changed_evidence_text_is_named(world, approved_roadmap):
     criterion = approved_roadmap.phase.criteria[0]
     db.session.execute(
-        sa.update(type(criterion)).where(type(criterion).id == criterion.id).values(
-            evidence_text="rewritten later"
-        )
+        sa.update(type(criterion))
+        .where(type(criterion).id == criterion.id)
+        .values(evidence_text="rewritten later")
     )
     db.session.commit()
     db.session.expire_all()

@@ -172,9 +172,11 @@ def test_the_initiative_page_shows_evaluations_and_the_request_action(world, as_
     initiative, users = world["initiative"], world["users"]
     initiative.phases[0].owner_id = users["pmo"].id
     db.session.commit()
-    html = as_user(users["contributor"]).get(
-        f"/orgs/acme-freight/initiatives/{initiative.id}"
-    ).get_data(as_text=True)
+    html = (
+        as_user(users["contributor"])
+        .get(f"/orgs/acme-freight/initiatives/{initiative.id}")
+        .get_data(as_text=True)
+    )
     assert "Request checkpoint" in html and "Stage gates" in html
     assert "Pilot → Scale" in html and "Pilot success measured against baseline" in html
     # Roadmap's evaluated criterion is shown with the failing records on the stage gates'
@@ -219,7 +221,10 @@ def test_a_waiver_through_the_web_records_a_decision(world, as_user):
     initiative, users = world["initiative"], world["users"]
     criterion = initiative.phases[0].criteria[3]
     url = f"/orgs/acme-freight/initiatives/{initiative.id}/criteria/{criterion.id}/waive"
-    assert as_user(users["contributor"]).post(url, data={"reason": "r", "risk": "x"}).status_code == 403
+    assert (
+        as_user(users["contributor"]).post(url, data={"reason": "r", "risk": "x"}).status_code
+        == 403
+    )
     before = fingerprint()
     bad = as_user(users["pmo"]).post(url, data={"reason": "", "risk": "x"})
     assert bad.status_code == 400 and unchanged(before)
