@@ -75,6 +75,10 @@ def create_token_command(email: str, org_slug: str | None, name: str) -> None:
 def init_app(app: Flask) -> None:
     for command in (seed_command, create_user_command, create_token_command):
         app.cli.add_command(command)
+    from governance.cli_decisions import export_log_command, verify_log_command
+
+    app.cli.add_command(export_log_command)
+    app.cli.add_command(verify_log_command)
 
 
 def main() -> None:

@@ -51,8 +51,14 @@ def load_demo() -> dict[str, int]:
             counts["initiatives"] += sum(
                 len(p.get("initiatives", [])) for p in org_spec.get("programs", [])
             )
-        counts.update(seed_checkpoints.load_checkpoints())
     counts["users"] = len(users)
+    from governance.seed_decisions import load_decisions
+
+    counts["decisions"] = load_decisions()
+    with acting_as(admin.id):
+        # After the decision log: phase histories go through checkpoints whose evaluated
+        # criteria (e.g. governance expectations decided) read the demo decisions.
+        counts.update(seed_checkpoints.load_checkpoints(data, _complete_earlier_phases))
     return counts
 
 
@@ -88,7 +94,7 @@ def _load_organization(spec: dict[str, Any], users: dict[str, User]) -> Organiza
 
 def _load_initiative(program: Any, spec: dict[str, Any], users: dict[str, User]) -> Initiative:
     owner = users.get(spec.get("owner", ""))
-    stage = Stage(spec.get("stage", "pilot"))  # reached through approved stage gates below
+    stage = Stage(spec.get("stage", "pilot"))  # above pilot: through approved stage gates later
     started_on: date = spec.get("started_on") or date.today() - timedelta(days=30)
     initiative = ops.create_initiative(
         program,
@@ -103,10 +109,6 @@ def _load_initiative(program: Any, spec: dict[str, Any], users: dict[str, User])
     for kind, email in (spec.get("phase_owners") or {}).items():
         phase = next(p for p in initiative.phases if p.kind == PhaseKind(kind))
         phase.owner_id = users[email].id
-    current = PhaseKind(spec.get("current_phase", "objectives"))
-    _complete_earlier_phases(initiative, current, started_on, owner or users["admin@example.com"])
-    promotions = [_at(date.today() - timedelta(days=days)) for days in (60, 25)]
-    seed_checkpoints.promote(initiative, stage, owner or users["admin@example.com"], promotions)
     by_key = {c.key: c for p in initiative.phases for c in p.criteria}
     for met in spec.get("criteria_met", []):
         criterion = by_key[met["key"]]
@@ -126,14 +128,20 @@ def _load_initiative(program: Any, spec: dict[str, Any], users: dict[str, User])
 
 
 def _complete_earlier_phases(
-    initiative: Initiative, current: PhaseKind, started_on: date, by: User
+    initiative: Initiative, spec: dict[str, Any], users: dict[str, User]
 ) -> None:
-    """Demo history: phases before `current` went through approved checkpoints at a steady
-    pace since the start (back-dated), like any phase in the product."""
+    """Demo history: phases before the current one went through approved checkpoints at a
+    steady pace since the start, and stages above pilot through approved stage gates, all
+    back-dated, like any phase in the product."""
+    owner = users.get(spec.get("owner", "")) or users["admin@example.com"]
+    started_on: date = spec.get("started_on") or date.today() - timedelta(days=30)
+    current = PhaseKind(spec.get("current_phase", "objectives"))
     earlier = [p for p in initiative.phases if p.position < current.position]
     elapsed = max((date.today() - started_on).days, 7 * (len(earlier) + 1))
     step = elapsed // (len(earlier) + 1)
     for index, phase in enumerate(earlier):
         start = _at(started_on + timedelta(days=step * index))
-        seed_checkpoints.complete_phase(phase, by, start, start + timedelta(days=step - 1))
+        seed_checkpoints.complete_phase(phase, owner, start, start + timedelta(days=step - 1))
+    promotions = [_at(date.today() - timedelta(days=days)) for days in (60, 25)]
+    seed_checkpoints.promote(initiative, Stage(spec.get("stage", "pilot")), owner, promotions)
     db.session.flush()

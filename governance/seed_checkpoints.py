@@ -3,10 +3,15 @@
 `complete_phase` and `promote` build every initiative's history (called from seed.py);
 `load_checkpoints` adds the scenarios of seed_data/checkpoints.yaml: pending, rejected and
 changes-requested checkpoints, a waiver and a stale approval.
+
+Checkpoints carry their historical times (requested_at, decided_at, phase dates); their
+decision-log entries are appended when the demo is loaded, after the demo's own decisions,
+so every organization's chain stays in time order (the entry's details keep `decided_at`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -83,7 +88,6 @@ def satisfy(
                     reviewer_for(initiative.organization_id, by),
                     reason=PRE_TRACKER,
                     accepted_risk="None beyond what the reviewer accepted at the time.",
-                    at=at,
                 )
             continue
         criteria_ops.mark_met(criterion, by, evidence_text=evidence)
@@ -121,10 +125,18 @@ def promote(initiative: Initiative, target: Stage, requester: User, dates: list[
 # ---- scenarios ----------------------------------------------------------------------------
 
 
-def load_checkpoints() -> dict[str, int]:
-    """The scenarios of seed_data/checkpoints.yaml. Flushes, never commits."""
-    data: dict[str, Any] = load("checkpoints.yaml")
+History = Callable[[Initiative, dict[str, Any], dict[str, User]], None]
+
+
+def load_checkpoints(demo: dict[str, Any], history: History) -> dict[str, int]:
+    """Every demo initiative's history (`history`, from seed.py), then the scenarios of
+    seed_data/checkpoints.yaml. Flushes, never commits."""
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
+    for org_spec in demo["organizations"]:
+        for program_spec in org_spec.get("programs", []):
+            for spec in program_spec.get("initiatives", []):
+                history(_initiative({"org": org_spec["slug"], **spec}), spec, users)
+    data: dict[str, Any] = load("checkpoints.yaml")
     for spec in data.get("checkpoints", []):
         _scenario(spec, users)
     for spec in data.get("waivers", []):
@@ -142,10 +154,11 @@ def load_checkpoints() -> dict[str, int]:
 
 
 def _initiative(spec: dict[str, Any]) -> Initiative:
+    name = spec.get("initiative") or spec["name"]
     initiative = db.session.scalar(
         sa.select(Initiative)
         .join(Organization, Organization.id == Initiative.organization_id)
-        .where(Organization.slug == spec["org"], Initiative.name == spec["initiative"])
+        .where(Organization.slug == spec["org"], Initiative.name == name)
     )
     assert initiative is not None, spec
     return initiative

@@ -10,6 +10,7 @@ from governance.enums import CriterionStatus
 from governance.extensions import db
 from governance.models import AuditEvent, Decision, ExitCriterion, Initiative, User
 from governance.operations import criteria as criteria_ops
+from governance.operations.decisions import record_decision
 from governance.operations.phases import is_evaluated
 
 
@@ -20,11 +21,32 @@ def own_every_phase(initiative: Initiative, owner: User) -> None:
     db.session.flush()
 
 
+# Evaluated criteria whose rule passes once a decision of this kind is recorded.
+DECISION_KINDS = {
+    "governance_expectations_decided": "governance_expectations",
+    "roadmap_refined_decided": "roadmap_refinement",
+}
+
+
 def meet_all(criteria: list[ExitCriterion], by: User) -> None:
-    """Meets every evidence-based criterion (evaluated ones pass on the data)."""
+    """Meets every evidence-based criterion; records the decisions evaluated ones look for."""
     for criterion in criteria:
-        if criterion.status == CriterionStatus.OPEN and not is_evaluated(criterion):
+        if criterion.status != CriterionStatus.OPEN:
+            continue
+        if not is_evaluated(criterion):
             criteria_ops.mark_met(criterion, by, evidence_text=f"Evidence for {criterion.key}")
+        elif criterion.rule in DECISION_KINDS and criterion.phase is not None:
+            initiative = criterion.phase.initiative
+            record_decision(
+                initiative.organization,
+                by,
+                title=f"{criterion.title} for {initiative.name}",
+                context="Agreed with the sponsor.",
+                decision="As agreed.",
+                initiative=initiative,
+                phase=criterion.phase,
+                kind=DECISION_KINDS[criterion.rule],
+            )
 
 
 def fingerprint() -> tuple[int, int, bool]:

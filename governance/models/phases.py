@@ -15,6 +15,7 @@ from governance.models.people import User
 
 if TYPE_CHECKING:
     from governance.models.checkpoints import StageGate
+    from governance.models.decisions import Decision
     from governance.models.portfolio import Initiative
 
 
@@ -96,6 +97,7 @@ class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defin
     stage_gate: Mapped[StageGate | None] = relationship(back_populates="criteria")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     met_by: Mapped[User | None] = relationship(foreign_keys=[met_by_id])
+    waived_by: Mapped[Decision | None] = relationship(foreign_keys=[waived_by_decision_id])
 
     @property
     def initiative_id(self) -> int:

@@ -297,7 +297,6 @@ def _log_outcome(checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]])
             "criteria": frozen,
             "criteria_sha256": snapshot_sha256(frozen),
         },
-        at=checkpoint.decided_at,
     )
 
 

@@ -12,6 +12,7 @@ back to proposed: what was approved is not what it now says.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -71,8 +72,11 @@ def record_decision(
             field="status",
         )
     kind = (kind or "general").strip()
-    if not kind or len(kind) > 40:
-        raise DomainError("Choose the kind of decision.", field="kind")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", kind):
+        raise DomainError(
+            "Choose the kind of decision (lower-case letters, digits and underscores).",
+            field="kind",
+        )
     if initiative is not None and initiative.organization_id != org.id:
         raise DomainError("Choose an initiative of this organization.", field="initiative_id")
     if phase is not None:
@@ -219,15 +223,16 @@ def change_status(
 
 
 def correct_decision(
-    decision: Decision,
+    entry: Decision,
     author: User,
+    /,
     *,
     note: str,
     created_at: datetime | None = None,
     **changes: Any,
 ) -> Decision:
     """Correct a decision's content: a new entry with the corrected fields and the reason."""
-    latest = current_entry(decision)
+    latest = current_entry(entry)
     unknown = set(changes) - CORRECTABLE
     if unknown:
         raise TypeError(f"correct_decision() cannot change: {', '.join(sorted(unknown))}")
@@ -250,7 +255,7 @@ def correct_decision(
         # What was approved is not what the decision now says: it needs approving again.
         status, approved_by_id, approved_by_name = DecisionStatus.PROPOSED, None, None
     merged.pop("impact", None)
-    entry = _revise(
+    corrected = _revise(
         latest,
         change="correction",
         impact=impact,
@@ -263,7 +268,7 @@ def correct_decision(
         **merged,
     )
     db.session.flush()
-    return entry
+    return corrected
 
 
 # --------------------------------------------------------------------------------- helpers

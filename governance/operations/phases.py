@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from governance.catalog import stage_gate_catalog
@@ -209,7 +208,6 @@ def waive(
     reason: str,
     accepted_risk: str,
     expected_version: int | None = None,
-    at: datetime | None = None,
 ) -> ExitCriterion:
     """Waive an exit criterion by recording a decision (reason, who, accepted risk)."""
     from governance.operations.checkpoints import log_decision  # noqa: PLC0415 — one-way use
@@ -249,7 +247,6 @@ def waive(
             "reason": reason,
             "accepted_risk": accepted_risk,
         },
-        at=at,
     )
     criterion.status = CriterionStatus.WAIVED
     criterion.waived_by_decision_id = decision.id

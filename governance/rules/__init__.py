@@ -57,6 +57,7 @@ RULES: dict[str, Rule] = {}
 
 # Modules that define rules; each area adds its own module here.
 RULE_MODULES = ["governance.rules.core"]
+RULE_MODULES.append("governance.rules.decisions")
 
 
 def rule(name: str, title: str) -> Callable[[RuleFunction], RuleFunction]:

@@ -13,6 +13,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portfolio.bp)
     app.register_blueprint(organizations.bp)
     app.register_blueprint(initiatives.bp)
+    from governance.web import decisions
+
+    app.register_blueprint(decisions.bp)
 
     from governance.web import checkpoints
 
