@@ -33,6 +33,11 @@ def _user(world, role):
     return world["users"][role] if role else None
 
 
+def _phase_url(initiative, index):
+    phase = initiative.phases[index]
+    return f"/orgs/acme-freight/initiatives/{initiative.id}/phases/{phase.id}/checkpoint"
+
+
 def _url(world, checkpoint, action=""):
     return f"/orgs/{world['org'].slug}/checkpoints/{checkpoint.id}{action}"
 
@@ -114,7 +119,7 @@ def test_who_may_request(world, as_user, role, status):
     own_every_phase(initiative, users["leader"])
     meet_all(initiative.phases[0].criteria, users["contributor"])
     db.session.commit()
-    url = f"/orgs/acme-freight/initiatives/{initiative.id}/phases/{initiative.phases[0].id}/checkpoint"
+    url = _phase_url(initiative, 0)
     response = as_user(_user(world, role)).post(url, data={"note": "ready"})
     assert response.status_code == status
     db.session.expire_all()
@@ -157,13 +162,13 @@ def test_bad_decisions_answer_400_with_the_reason(world, as_user, pending):
 def test_a_request_with_open_criteria_is_refused_on_the_page(world, as_user):
     initiative = world["initiative"]
     client = as_user(world["users"]["contributor"])
-    url = f"/orgs/acme-freight/initiatives/{initiative.id}/phases/{initiative.phases[0].id}/checkpoint"
+    url = _phase_url(initiative, 0)
     before = fingerprint()
     response = client.post(url, data={"note": "please"})
     assert response.status_code == 400
     assert "5 exit criteria are still open: " in response.get_data(as_text=True)
     assert unchanged(before)
-    later = f"/orgs/acme-freight/initiatives/{initiative.id}/phases/{initiative.phases[3].id}/checkpoint"
+    later = _phase_url(initiative, 3)
     response = client.post(later, data={"note": "please"})
     assert "Phases advance in order" in response.get_data(as_text=True)
 
