@@ -16,6 +16,13 @@ from governance.models.phases import ExitCriterion, Phase
 from governance.models.portfolio import Initiative
 
 
+def _stage_type(name: str) -> sa.Enum:
+    """Two stage columns in one table need differently named CHECK constraints."""
+    column_type = enum_type(Stage)
+    column_type.name = name
+    return column_type
+
+
 class StageGate(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     """The gate an initiative passes to be promoted from one stage to the next."""
 
@@ -31,8 +38,8 @@ class StageGate(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("initiative.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column()
-    from_stage: Mapped[Stage] = mapped_column(enum_type(Stage))
-    to_stage: Mapped[Stage] = mapped_column(enum_type(Stage))
+    from_stage: Mapped[Stage] = mapped_column(_stage_type("from_stage"))
+    to_stage: Mapped[Stage] = mapped_column(_stage_type("to_stage"))
     status: Mapped[StageGateStatus] = mapped_column(
         enum_type(StageGateStatus), default=StageGateStatus.OPEN
     )
