@@ -76,18 +76,18 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
     ):
         summaries[org_id].programs = count
     cur = current_phase_positions()
+    # One SQL expression for SELECT and GROUP BY: PostgreSQL refuses two bound parameters.
+    position_or_done = sa.func.coalesce(cur.c.position, sa.literal_column(str(DONE)))
     for org_id, position, stage, count in db.session.execute(
         sa.select(
             Initiative.organization_id,
-            sa.func.coalesce(cur.c.position, DONE),
+            position_or_done,
             Initiative.stage,
             sa.func.count(),
         )
         .outerjoin(cur, cur.c.initiative_id == Initiative.id)
         .where(Initiative.organization_id.in_(ids))
-        .group_by(
-            Initiative.organization_id, sa.func.coalesce(cur.c.position, DONE), Initiative.stage
-        )
+        .group_by(Initiative.organization_id, position_or_done, Initiative.stage)
     ):
         summary = summaries[org_id]
         summary.initiatives += count
