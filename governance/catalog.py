@@ -36,3 +36,9 @@ def maturity_dimensions() -> list[dict[str, Any]]:
 
 def maturity_levels() -> dict[int, str]:
     return {int(level["level"]): level["name"] for level in maturity_model()["levels"]}
+
+
+def stage_gate_catalog() -> list[dict[str, Any]]:
+    """The stage gates (pilot -> scale -> production) with their own exit criteria."""
+    gates: list[dict[str, Any]] = load("phases.yaml")["stage_gates"]
+    return gates

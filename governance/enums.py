@@ -209,3 +209,24 @@ class DecisionStatus(StrEnum):
 class DecisionImpact(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
+
+
+# ---- checkpoints (phase gates and stage gates) ----------------------------------------------
+
+
+class CheckpointKind(StrEnum):
+    PHASE = "phase"  # completes the initiative's current phase
+    STAGE_GATE = "stage_gate"  # promotes the initiative to its next stage
+
+
+class CheckpointStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+class StageGateStatus(StrEnum):
+    OPEN = "open"
+    IN_REVIEW = "in_review"
+    PASSED = "passed"

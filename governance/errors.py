@@ -38,3 +38,10 @@ def check_version(obj: Any, expected: int | None, fields: list[str]) -> None:
         "Review the current values below and save again.",
         current=current,
     )
+
+
+class NotAllowed(DomainError):
+    """The person's role does not allow this (the API answers 403)."""
+
+    status = 403
+    code = "forbidden"

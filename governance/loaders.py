@@ -9,7 +9,15 @@ from flask import abort
 from flask_login import current_user
 
 from governance.extensions import db
-from governance.models import ExitCriterion, Initiative, Organization, Program
+from governance.models import (
+    Checkpoint,
+    ExitCriterion,
+    Initiative,
+    Organization,
+    Phase,
+    Program,
+    StageGate,
+)
 from governance.permissions import Action, can, is_member
 
 T = TypeVar("T")
@@ -49,3 +57,21 @@ def get_initiative(org: Organization, initiative_id: int) -> Initiative:
 
 def get_criterion(org: Organization, criterion_id: int) -> ExitCriterion:
     return _in_org(ExitCriterion, org, criterion_id, "exit criterion")
+
+
+def get_checkpoint(org: Organization, checkpoint_id: int) -> Checkpoint:
+    return _in_org(Checkpoint, org, checkpoint_id, "checkpoint")
+
+
+def get_phase(initiative: Initiative, phase_id: int) -> Phase:
+    phase = db.session.get(Phase, phase_id)
+    if phase is None or phase.initiative_id != initiative.id:
+        abort(404, description="No such phase in this initiative.")
+    return phase
+
+
+def get_stage_gate(initiative: Initiative, gate_id: int) -> StageGate:
+    gate = db.session.get(StageGate, gate_id)
+    if gate is None or gate.initiative_id != initiative.id:
+        abort(404, description="No such stage gate in this initiative.")
+    return gate

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from governance import seed_checkpoints
 from governance.audit import acting_as
 from governance.catalog import load
 from governance.enums import (
     CostModel,
-    CriterionStatus,
     EngagementModel,
     LeadershipRole,
     PhaseKind,
-    PhaseStatus,
     RiskTier,
     Role,
     Stage,
@@ -44,7 +43,13 @@ def load_demo() -> dict[str, int]:
             spec["email"], spec["name"], DEMO_PASSWORD, is_admin=bool(spec.get("admin"))
         )
     admin = next(u for u in users.values() if u.is_admin)
-    counts = {"organizations": 0, "initiatives": 0}
+    counts = {"organizations": 0, "initiatives": 0, "users": len(users)}
+    # Each area loads its own demo records through its own operations. The checkpoint history
+    # comes last: its evaluated criteria read the assessments, lineage and decisions.
+    from governance.seed_decisions import load_decisions
+    from governance.seed_lineage import load_lineage
+    from governance.seed_maturity import load_maturity
+
     with acting_as(admin.id):
         for org_spec in data["organizations"]:
             _load_organization(org_spec, users)
@@ -52,17 +57,11 @@ def load_demo() -> dict[str, int]:
             counts["initiatives"] += sum(
                 len(p.get("initiatives", [])) for p in org_spec.get("programs", [])
             )
-        from governance.seed_maturity import load_maturity
-
         counts.update(load_maturity())
-    counts["users"] = len(users)
-    # Each area loads its own demo records through its own operations.
-    from governance.seed_decisions import load_decisions
-    from governance.seed_lineage import load_lineage
-
-    with acting_as(admin.id):
         counts["lineage_artifacts"] = load_lineage()
     counts["decisions"] = load_decisions()
+    with acting_as(admin.id):
+        counts.update(seed_checkpoints.load_checkpoints(data, _complete_earlier_phases))
     return counts
 
 
@@ -98,6 +97,7 @@ def _load_organization(spec: dict[str, Any], users: dict[str, User]) -> Organiza
 
 def _load_initiative(program: Any, spec: dict[str, Any], users: dict[str, User]) -> Initiative:
     owner = users.get(spec.get("owner", ""))
+    stage = Stage(spec.get("stage", "pilot"))  # above pilot: through approved stage gates later
     started_on: date = spec.get("started_on") or date.today() - timedelta(days=30)
     initiative = ops.create_initiative(
         program,
@@ -106,14 +106,12 @@ def _load_initiative(program: Any, spec: dict[str, Any], users: dict[str, User])
         risk_tier=RiskTier(spec.get("risk_tier", "medium")),
         owner_id=owner.id if owner else None,
         sponsor=spec.get("sponsor", ""),
-        stage=Stage(spec.get("stage", "pilot")),
+        stage=Stage.RETIRED if stage == Stage.RETIRED else Stage.PILOT,
         started_at=_at(started_on),
     )
     for kind, email in (spec.get("phase_owners") or {}).items():
         phase = next(p for p in initiative.phases if p.kind == PhaseKind(kind))
         phase.owner_id = users[email].id
-    current = PhaseKind(spec.get("current_phase", "objectives"))
-    _complete_earlier_phases(initiative, current, started_on, owner or users["admin@example.com"])
     by_key = {c.key: c for p in initiative.phases for c in p.criteria}
     for met in spec.get("criteria_met", []):
         criterion = by_key[met["key"]]
@@ -133,30 +131,20 @@ def _load_initiative(program: Any, spec: dict[str, Any], users: dict[str, User])
 
 
 def _complete_earlier_phases(
-    initiative: Initiative, current: PhaseKind, started_on: date, by: User
+    initiative: Initiative, spec: dict[str, Any], users: dict[str, User]
 ) -> None:
-    """Demo history: phases before `current` were completed at a steady pace since start.
-
-    Only the demo does this; in the product a phase completes through an approved checkpoint.
-    """
+    """Demo history: phases before the current one went through approved checkpoints at a
+    steady pace since the start, and stages above pilot through approved stage gates, all
+    back-dated, like any phase in the product."""
+    owner = users.get(spec.get("owner", "")) or users["admin@example.com"]
+    started_on: date = spec.get("started_on") or date.today() - timedelta(days=30)
+    current = PhaseKind(spec.get("current_phase", "objectives"))
     earlier = [p for p in initiative.phases if p.position < current.position]
     elapsed = max((date.today() - started_on).days, 7 * (len(earlier) + 1))
     step = elapsed // (len(earlier) + 1)
-    for index, phase in enumerate(initiative.phases):
+    for index, phase in enumerate(earlier):
         start = _at(started_on + timedelta(days=step * index))
-        if phase.position < current.position:
-            phase.status = PhaseStatus.COMPLETE
-            phase.started_at = start
-            phase.completed_at = start + timedelta(days=step - 1)
-            for criterion in phase.criteria:
-                criterion.status = CriterionStatus.MET
-                criterion.evidence_text = "Reviewed and accepted when the phase was completed."
-                criterion.met_by_id = by.id
-                criterion.met_at = phase.completed_at
-        elif phase.position == current.position:
-            phase.status = PhaseStatus.IN_PROGRESS
-            phase.started_at = start
-        else:
-            phase.status = PhaseStatus.NOT_STARTED
-            phase.started_at = None
+        seed_checkpoints.complete_phase(phase, owner, start, start + timedelta(days=step - 1))
+    promotions = [_at(date.today() - timedelta(days=days)) for days in (60, 25)]
+    seed_checkpoints.promote(initiative, Stage(spec.get("stage", "pilot")), owner, promotions)
     db.session.flush()

@@ -31,7 +31,7 @@ api = GovernanceApi()
 
 
 def init_app(app: Flask) -> None:
-    from governance.api import dashboards, lineage, orgs
+    from governance.api import checkpoints, dashboards, lineage, orgs
     from governance.api import decisions as decisions_api
 
     api.init_app(
@@ -46,6 +46,6 @@ def init_app(app: Flask) -> None:
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blueprint in (orgs.blp, decisions_api.blp, lineage.blp, dashboards.blp):
+    for blueprint in (orgs.blp, decisions_api.blp, checkpoints.blp, lineage.blp, dashboards.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -1,6 +1,7 @@
 """Every model, importable from one place."""
 
 from governance.models.audit import AuditEvent
+from governance.models.checkpoints import Checkpoint, StageGate
 from governance.models.lineage import (
     LineageArtifact,
     LineageEdge,
@@ -42,6 +43,8 @@ __all__ = [
     "KpiMeasurement",
     "KpiThreshold",
     "Risk",
+    "Checkpoint",
+    "StageGate",
 ]
 
 from governance.models.decisions import Decision  # noqa: E402 — decision log

@@ -14,6 +14,8 @@ from governance.models.base import Timestamps, UTCDateTime, Versioned, enum_type
 from governance.models.people import User
 
 if TYPE_CHECKING:
+    from governance.models.checkpoints import StageGate
+    from governance.models.decisions import Decision
     from governance.models.portfolio import Initiative
 
 
@@ -55,13 +57,22 @@ class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defin
     __audited__ = True
     __table_args__ = (
         sa.Index("ix_exit_criterion_org_status_due", "organization_id", "status", "due_on"),
+        # A criterion gates exactly one thing: a phase, or a stage gate (pilot -> scale, ...).
+        sa.CheckConstraint(
+            "(phase_id IS NULL) <> (stage_gate_id IS NULL)", name="gates_phase_or_stage"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organization.id", ondelete="CASCADE")
     )
-    phase_id: Mapped[int] = mapped_column(sa.ForeignKey("phase.id", ondelete="CASCADE"), index=True)
+    phase_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("phase.id", ondelete="CASCADE"), index=True
+    )
+    stage_gate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("stage_gate.id", ondelete="CASCADE"), index=True
+    )
     key: Mapped[str] = mapped_column(sa.String(64), default="")
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(255))
@@ -79,7 +90,25 @@ class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defin
     evidence_text: Mapped[str] = mapped_column(sa.Text, default="")
     met_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A waiver is a recorded decision (reason, who, accepted risk); the criterion links to it.
+    waived_by_decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision.id"))
 
-    phase: Mapped[Phase] = relationship(back_populates="criteria")
+    phase: Mapped[Phase | None] = relationship(back_populates="criteria")
+    stage_gate: Mapped[StageGate | None] = relationship(back_populates="criteria")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     met_by: Mapped[User | None] = relationship(foreign_keys=[met_by_id])
+    waived_by: Mapped[Decision | None] = relationship(foreign_keys=[waived_by_decision_id])
+
+    @property
+    def initiative_id(self) -> int:
+        """The initiative whose phase or stage gate this criterion gates."""
+        gate = self.phase if self.phase is not None else self.stage_gate
+        assert gate is not None  # the CHECK constraint guarantees one of the two
+        return gate.initiative_id
+
+    @property
+    def is_closed(self) -> bool:
+        """Its phase is complete or its stage gate passed: the criterion can no longer change."""
+        if self.phase is not None:
+            return self.phase.status == PhaseStatus.COMPLETE
+        return self.stage_gate is not None and self.stage_gate.is_passed

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from governance.enums import CriterionStatus, PhaseStatus
+from governance.enums import CriterionStatus
 from governance.errors import DomainError, check_version
 from governance.extensions import db
 from governance.models import ExitCriterion, User
 from governance.models.base import utcnow
+from governance.rules import load_rules
 
 CRITERION_FIELDS = ["status", "evidence_url", "evidence_text", "owner_id", "due_on"]
 
@@ -25,8 +26,14 @@ def mark_met(
     check_version(criterion, expected_version, CRITERION_FIELDS)
     if criterion.status == CriterionStatus.WAIVED:
         raise DomainError("This criterion was waived by a recorded decision; it cannot be met now.")
-    if criterion.phase.status == PhaseStatus.COMPLETE:
-        raise DomainError("The phase is complete: its exit criteria can no longer change.")
+    if criterion.is_closed:
+        raise DomainError(
+            "This phase or stage gate is complete: its exit criteria can no longer change."
+        )
+    if criterion.rule and criterion.rule in load_rules():
+        raise DomainError(
+            "This criterion is evaluated from the tracked data: fix the failing records instead."
+        )
     evidence_url, evidence_text = evidence_url.strip(), evidence_text.strip()
     if evidence_url and not evidence_url.lower().startswith(("https://", "http://")):
         raise DomainError(
@@ -47,8 +54,10 @@ def mark_met(
 
 def reopen(criterion: ExitCriterion, expected_version: int | None = None) -> ExitCriterion:
     check_version(criterion, expected_version, CRITERION_FIELDS)
-    if criterion.phase.status == PhaseStatus.COMPLETE:
-        raise DomainError("The phase is complete: its exit criteria can no longer change.")
+    if criterion.is_closed:
+        raise DomainError(
+            "This phase or stage gate is complete: its exit criteria can no longer change."
+        )
     if criterion.status != CriterionStatus.MET:
         raise DomainError("Only a met criterion can be reopened.")
     criterion.status = CriterionStatus.OPEN

@@ -142,6 +142,9 @@ def create_initiative(
                 )
             )
     db.session.flush()
+    from governance.operations.phases import create_stage_gates  # noqa: PLC0415 — avoids a cycle
+
+    create_stage_gates(initiative)
     return initiative
 
 

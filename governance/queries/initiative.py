@@ -65,7 +65,8 @@ def initiative_page(initiative: Initiative, activity_limit: int = 30) -> Initiat
     )
     by_phase: dict[int, list[ExitCriterion]] = {p.id: [] for p in phases}
     for criterion in criteria:
-        by_phase[criterion.phase_id].append(criterion)
+        if criterion.phase_id is not None:  # joined on the phase: never None here
+            by_phase[criterion.phase_id].append(criterion)
     views = [PhaseView(p, by_phase[p.id]) for p in phases]
     current = next((v for v in views if v.phase.status != PhaseStatus.COMPLETE), None)
     return InitiativePage(views, current, _activity(initiative, phases, criteria, activity_limit))

@@ -221,3 +221,10 @@ def members_of(org: Organization) -> list[tuple[User, str]]:
         .order_by(User.name)
     )
     return [(user, str(role)) for user, role in rows]
+
+
+def checkpoints_waiting_on(user: User, today: date, limit: int = 20) -> list[Any]:
+    """Pending checkpoints the user may decide, oldest first (see queries/checkpoints.py)."""
+    from governance.queries.checkpoints import review_queue  # noqa: PLC0415
+
+    return review_queue(user, today, limit=limit)

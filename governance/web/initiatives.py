@@ -15,6 +15,7 @@ from governance.loaders import get_criterion, get_initiative, get_organization
 from governance.operations import criteria as criteria_ops
 from governance.operations import initiatives as ops
 from governance.permissions import Action
+from governance.queries import checkpoints as checkpoint_queries
 from governance.queries import initiative as iq
 from governance.queries import portfolio as q
 from governance.web.helpers import refuse
@@ -108,6 +109,7 @@ def show(slug: str, initiative_id: int) -> ResponseReturnValue:
         page=page,
         phase_titles=PHASE_TITLES,
         evidence_form=EvidenceForm(),
+        gates=checkpoint_queries.initiative_gates(initiative),
     )
 
 
@@ -117,7 +119,7 @@ def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturn
     org = get_organization(slug, Action.CONTRIBUTE)
     initiative = get_initiative(org, initiative_id)
     criterion = get_criterion(org, criterion_id)
-    if criterion.phase.initiative_id != initiative.id:
+    if criterion.initiative_id != initiative.id:
         abort(404)
     form = EvidenceForm(obj=criterion)
     if request.method == "GET":
@@ -149,7 +151,7 @@ def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValu
     org = get_organization(slug, Action.CONTRIBUTE)
     initiative = get_initiative(org, initiative_id)
     criterion = get_criterion(org, criterion_id)
-    if criterion.phase.initiative_id != initiative.id:
+    if criterion.initiative_id != initiative.id:
         abort(404)
     form = CriterionPlanForm(obj=criterion)
     form.owner_id.choices = member_choices(q.members_of(org))

@@ -26,6 +26,7 @@ def index() -> ResponseReturnValue:
         summaries=q.organization_summaries(orgs, today),
         overdue=q.overdue_criteria(org_ids, today),
         waiting=q.criteria_waiting_on(current_user, org_ids),
+        reviews=q.checkpoints_waiting_on(current_user, today),
         today=today,
         portfolio_charts=portfolio_charts(org_ids, today) if orgs else [],
     )

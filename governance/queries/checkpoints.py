@@ -1,0 +1,283 @@
+"""What the review queue, the checkpoint page and the initiative page show about gates.
+
+The queue is one query whatever the number of organizations; rule-evaluated criteria are
+evaluated only on the pages of one checkpoint or one initiative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from governance.enums import PHASE_TITLES, CheckpointStatus, CriterionStatus
+from governance.extensions import db
+from governance.models import (
+    Checkpoint,
+    ExitCriterion,
+    Initiative,
+    Membership,
+    Organization,
+    Phase,
+    StageGate,
+    User,
+)
+from governance.operations.checkpoints import (
+    ApprovalState,
+    approval_state,
+    approved_snapshot,
+    approved_snapshots,
+)
+from governance.operations.phases import CriterionState, assess, stage_gates_of, subject_of
+from governance.permissions import ROLE_TABLE, Action
+from governance.rules import load_rules
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Monday-to-Friday days after `start` up to and including `end`."""
+    if end <= start:
+        return 0
+    weeks, extra = divmod((end - start).days, 7)
+    days = weeks * 5
+    for offset in range(1, extra + 1):
+        if (start + timedelta(days=offset)).weekday() < 5:
+            days += 1
+    return days
+
+
+@dataclass
+class QueueRow:
+    checkpoint: Checkpoint
+    organization: Organization
+    initiative: Initiative
+    requester: User
+    subject: str
+    age: int  # working days waiting
+    target: int  # the organization's review target, in working days
+    open_evidence_criteria: int  # evidence-based criteria open now (reopened since the request)
+
+    @property
+    def overdue(self) -> bool:
+        return self.age > self.target
+
+
+def _deciding_org_ids(user: User) -> list[int] | None:
+    """Organizations where the user may decide checkpoints; None means all (the admin)."""
+    if user.is_admin:
+        return None
+    roles = [r.value for r in ROLE_TABLE[Action.DECIDE]]
+    return list(
+        db.session.scalars(
+            sa.select(Membership.organization_id).where(
+                Membership.user_id == user.id, Membership.role.in_(roles)
+            )
+        )
+    )
+
+
+def _open_evidence_counts() -> Any:
+    registered = list(load_rules())
+    criterion_gate = sa.func.coalesce(ExitCriterion.phase_id, -ExitCriterion.stage_gate_id)
+    evidence_based = sa.or_(ExitCriterion.rule.is_(None), ExitCriterion.rule.notin_(registered))
+    return (
+        sa.select(criterion_gate.label("gate"), sa.func.count().label("open"))
+        .where(ExitCriterion.status == CriterionStatus.OPEN, evidence_based)
+        .group_by(criterion_gate)
+        .subquery()
+    )
+
+
+def review_queue(
+    user: User, today: date, *, mine: bool = False, limit: int = 200
+) -> list[QueueRow]:
+    """Pending checkpoints the user may decide (oldest first), or, with `mine`, the ones they
+    requested and wait on someone else."""
+    requester = aliased(User)
+    counts = _open_evidence_counts()
+    gate_key = sa.func.coalesce(Checkpoint.phase_id, -Checkpoint.stage_gate_id)
+    query = (
+        sa.select(Checkpoint, Organization, Initiative, requester, counts.c.open)
+        .join(Organization, Organization.id == Checkpoint.organization_id)
+        .join(Initiative, Initiative.id == Checkpoint.initiative_id)
+        .join(requester, requester.id == Checkpoint.requested_by_id)
+        .outerjoin(counts, counts.c.gate == gate_key)
+        .options(joinedload(Checkpoint.phase), joinedload(Checkpoint.stage_gate))
+        .where(Checkpoint.status == CheckpointStatus.PENDING)
+        .order_by(Checkpoint.requested_at, Checkpoint.id)
+        .limit(limit)
+    )
+    if mine:
+        query = query.where(Checkpoint.requested_by_id == user.id)
+    else:
+        org_ids = _deciding_org_ids(user)
+        if org_ids is not None:
+            query = query.where(Checkpoint.organization_id.in_(org_ids))
+        query = query.where(Checkpoint.requested_by_id != user.id)
+    rows = []
+    for checkpoint, org, initiative, who, open_count in db.session.execute(query):
+        rows.append(
+            QueueRow(
+                checkpoint,
+                org,
+                initiative,
+                who,
+                subject_of(checkpoint.phase, checkpoint.stage_gate, initiative),
+                working_days_between(checkpoint.requested_at.date(), today),
+                org.review_target_days,
+                int(open_count or 0),
+            )
+        )
+    return rows
+
+
+# ---- one checkpoint ---------------------------------------------------------------------
+
+
+@dataclass
+class CheckpointPage:
+    checkpoint: Checkpoint
+    subject: str
+    states: list[CriterionState]
+    approval: ApprovalState
+    decisions: list[Any]
+    history: list[Checkpoint]
+    age: int
+
+    @property
+    def open_titles(self) -> list[str]:
+        return [s.criterion.title for s in self.states if s.is_open]
+
+
+def linked_decisions(checkpoint_ids: list[int], waiver_ids: list[int]) -> list[Any]:
+    """Decision-log entries about these checkpoints, and the waivers of their criteria."""
+    if not checkpoint_ids and not waiver_ids:
+        return []
+    from governance.models.decisions import Decision  # noqa: PLC0415
+
+    return list(
+        db.session.scalars(
+            sa.select(Decision)
+            .where(
+                sa.or_(
+                    Decision.checkpoint_id.in_(checkpoint_ids or [-1]),
+                    Decision.id.in_(waiver_ids or [-1]),
+                )
+            )
+            .order_by(Decision.seq)
+        )
+    )
+
+
+def checkpoint_page(checkpoint: Checkpoint, today: date) -> CheckpointPage:
+    initiative = checkpoint.initiative
+    criteria = checkpoint.criteria
+    states = assess(criteria, initiative)
+    approval = approval_state(checkpoint, approved_snapshot(checkpoint))
+    same_gate = (
+        Checkpoint.phase_id == checkpoint.phase_id
+        if checkpoint.phase_id is not None
+        else Checkpoint.stage_gate_id == checkpoint.stage_gate_id
+    )
+    history = list(
+        db.session.scalars(
+            sa.select(Checkpoint)
+            .where(same_gate, Checkpoint.id != checkpoint.id)
+            .options(joinedload(Checkpoint.requested_by), joinedload(Checkpoint.decided_by))
+            .order_by(Checkpoint.requested_at.desc())
+        )
+    )
+    waivers = [c.waived_by_decision_id for c in criteria if c.waived_by_decision_id]
+    decisions = linked_decisions([checkpoint.id, *[h.id for h in history]], waivers)
+    end = checkpoint.decided_at.date() if checkpoint.decided_at else today
+    return CheckpointPage(
+        checkpoint,
+        subject_of(checkpoint.phase, checkpoint.stage_gate, initiative),
+        states,
+        approval,
+        decisions,
+        history,
+        working_days_between(checkpoint.requested_at.date(), end),
+    )
+
+
+# ---- the initiative page ---------------------------------------------------------------
+
+
+@dataclass
+class GateView:
+    """A phase or a stage gate as the initiative page shows it."""
+
+    title: str
+    phase: Phase | None
+    gate: StageGate | None
+    states: list[CriterionState]
+    pending: Checkpoint | None = None
+    approvals: list[ApprovalState] = field(default_factory=list)
+
+    @property
+    def stale(self) -> list[ApprovalState]:
+        return [a for a in self.approvals if a.stale]
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for s in self.states if s.is_open)
+
+
+@dataclass
+class InitiativeGates:
+    phases: dict[int, GateView]  # phase id -> view
+    stage_gates: list[GateView]
+    checkpoints: list[Checkpoint]
+    states: dict[int, CriterionState]  # criterion id -> state, for every criterion shown
+
+
+def initiative_gates(initiative: Initiative) -> InitiativeGates:
+    """Every phase's and stage gate's criteria evaluated, checkpoints, and stale approvals."""
+    checkpoints = list(
+        db.session.scalars(
+            sa.select(Checkpoint)
+            .where(Checkpoint.initiative_id == initiative.id)
+            .options(joinedload(Checkpoint.requested_by), joinedload(Checkpoint.decided_by))
+            .order_by(Checkpoint.requested_at.desc(), Checkpoint.id.desc())
+        )
+    )
+    phases = list(
+        db.session.scalars(
+            sa.select(Phase)
+            .where(Phase.initiative_id == initiative.id)
+            .options(selectinload(Phase.criteria))
+            .order_by(Phase.position)
+        )
+    )
+    gates = stage_gates_of(initiative)
+    views: dict[int, GateView] = {}
+    all_states: dict[int, CriterionState] = {}
+    stage_views: list[GateView] = []
+    for phase in phases:
+        views[phase.id] = GateView(
+            PHASE_TITLES[phase.kind], phase, None, assess(phase.criteria, initiative)
+        )
+    for gate in gates:
+        stage_views.append(GateView(gate.title, None, gate, assess(gate.criteria, initiative)))
+    by_gate: dict[tuple[str, int | None], GateView] = {}
+    for view in views.values():
+        by_gate[("p", view.phase.id if view.phase else None)] = view
+    for view in stage_views:
+        by_gate[("g", view.gate.id if view.gate else None)] = view
+    for view in [*views.values(), *stage_views]:
+        all_states.update({s.criterion.id: s for s in view.states})
+    frozen = approved_snapshots([c for c in checkpoints if c.status == CheckpointStatus.APPROVED])
+    for checkpoint in checkpoints:
+        key = ("p", checkpoint.phase_id) if checkpoint.phase_id else ("g", checkpoint.stage_gate_id)
+        found = by_gate.get(key)
+        if found is None:
+            continue
+        view = found
+        if checkpoint.is_pending:
+            view.pending = checkpoint
+        elif checkpoint.status == CheckpointStatus.APPROVED:
+            view.approvals.append(approval_state(checkpoint, frozen.get(checkpoint.id)))
+    return InitiativeGates(views, stage_views, checkpoints, all_states)

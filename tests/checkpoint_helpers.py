@@ -1,0 +1,65 @@
+"""Helpers the checkpoint tests share: satisfy a gate's criteria, count what changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from governance.enums import CriterionStatus
+from governance.extensions import db
+from governance.models import AuditEvent, Decision, ExitCriterion, Initiative, User
+from governance.operations import criteria as criteria_ops
+from governance.operations.decisions import record_decision
+from governance.operations.phases import is_evaluated
+
+
+def own_every_phase(initiative: Initiative, owner: User) -> None:
+    """Makes the evaluated rule `every_phase_has_owner` pass."""
+    for phase in initiative.phases:
+        phase.owner_id = owner.id
+    db.session.flush()
+
+
+# Evaluated criteria whose rule passes once a decision of this kind is recorded.
+DECISION_KINDS = {
+    "governance_expectations_decided": "governance_expectations",
+    "roadmap_refined_decided": "roadmap_refinement",
+}
+
+
+def meet_all(criteria: list[ExitCriterion], by: User) -> None:
+    """Meets every evidence-based criterion; records the decisions evaluated ones look for."""
+    for criterion in criteria:
+        if criterion.status != CriterionStatus.OPEN:
+            continue
+        if not is_evaluated(criterion):
+            criteria_ops.mark_met(criterion, by, evidence_text=f"Evidence for {criterion.key}")
+        elif criterion.rule in DECISION_KINDS and criterion.phase is not None:
+            initiative = criterion.phase.initiative
+            record_decision(
+                initiative.organization,
+                by,
+                title=f"{criterion.title} for {initiative.name}",
+                context="Agreed with the sponsor.",
+                decision="As agreed.",
+                initiative=initiative,
+                phase=criterion.phase,
+                kind=DECISION_KINDS[criterion.rule],
+            )
+
+
+def fingerprint() -> tuple[int, int, bool]:
+    """Audit events and decision entries so far, and whether the session holds changes."""
+    audit = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    decisions = db.session.scalar(sa.select(sa.func.count()).select_from(Decision))
+    pending = bool(db.session.new) or any(db.session.is_modified(o) for o in db.session.dirty)
+    return int(audit or 0), int(decisions or 0), pending
+
+
+def unchanged(before: tuple[int, int, bool]) -> bool:
+    return fingerprint() == before and not before[2]
+
+
+def form(outcome: str = "approved", comment: str = "", **extra: Any) -> dict[str, Any]:
+    return {"outcome": outcome, "comment": comment, **extra}
