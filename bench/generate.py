@@ -42,6 +42,7 @@ TABLES = (
     "program",
     "initiative",
     "phase",
+    "stage_gate",
     "exit_criterion",
     "maturity_assessment",
     "maturity_score",
@@ -52,6 +53,7 @@ TABLES = (
     "lineage_artifact",
     "lineage_edge",
     "decision",
+    "checkpoint",
     "audit_event",
 )
 CHUNK = 5000

@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from governance.catalog import maturity_dimensions, phase_catalog
+from governance.catalog import maturity_dimensions, phase_catalog, stage_gate_catalog
+from governance.operations.phases import snapshot_sha256
 from governance.decision_log import entry_from_values
 from governance.verify import GENESIS_HASH, entry_hash
 
@@ -105,7 +106,7 @@ def build(org: Org, sizes: Sizes, ids: Ids, rng: random.Random) -> None:
     initiatives = _portfolio(org, sizes, ids, rng)
     _maturity(org, sizes, ids, rng, initiatives)
     _lineage(org, sizes, ids, rng, initiatives)
-    _decisions(org, sizes, ids, rng, initiatives)
+    _decisions(org, sizes, ids, rng, initiatives, _checkpoint_entries(org))
     _audit(org, sizes, ids, rng)
 
 
@@ -149,6 +150,7 @@ def _portfolio(org: Org, sizes: Sizes, ids: Ids, rng: random.Random) -> list[dic
             )
             initiatives.append(initiative)
             _phases(org, ids, rng, initiative, catalog, stamp)
+            _stage_gates(org, ids, initiative, stamp)
     return initiatives
 
 
@@ -161,13 +163,14 @@ def _phases(
     started: datetime,
 ) -> None:
     current = rng.randint(1, len(catalog))
+    in_review = rng.random() < 0.2  # the current phase waits on a pending checkpoint
     step = max(1, (NOW - started).days // (current + 1))
     owner = org.members["contributor"]
     for position, spec in enumerate(catalog, start=1):
         start = started + timedelta(days=step * (position - 1))
         status = "complete" if position < current else "not_started"
         if position == current:
-            status = "in_progress"
+            status = "in_review" if in_review else "in_progress"
         phase_id = ids.take("phase")
         completed = start + timedelta(days=step - 1) if status == "complete" else None
         org.add(
@@ -189,17 +192,22 @@ def _phases(
                 "version": 1,
             },
         )
+        criteria = []
         for n, criterion in enumerate(spec["criteria"], start=1):
-            met = status == "complete" or (status == "in_progress" and rng.random() < 0.4)
+            met = status in ("complete", "in_review") or (
+                status == "in_progress" and rng.random() < 0.4
+            )
             due = None
             if status == "in_progress" and not met:
                 due = TODAY + timedelta(days=rng.randint(-30, 45))
-            org.add(
+            row = org.add(
                 "exit_criterion",
                 {
                     "id": ids.take("exit_criterion"),
                     "organization_id": org.id,
                     "phase_id": phase_id,
+                    "stage_gate_id": None,
+                    "waived_by_decision_id": None,
                     "key": criterion["key"],
                     "position": n,
                     "title": criterion["title"],
@@ -218,6 +226,175 @@ def _phases(
                     "version": 1,
                 },
             )
+            criteria.append(row)
+        if status == "complete":
+            _checkpoint(org, ids, initiative, criteria, completed, phase_id=phase_id)
+        elif status == "in_review":
+            requested = NOW - timedelta(days=rng.randint(0, 15), hours=rng.randint(0, 8))
+            _checkpoint(org, ids, initiative, criteria, None, phase_id=phase_id, at=requested)
+
+
+STAGES = ("pilot", "scale", "production")
+
+
+def _stage_gates(org: Org, ids: Ids, initiative: dict[str, Any], started: datetime) -> None:
+    """pilot -> scale -> production, passed up to the initiative's stage (approved checkpoints)."""
+    stage = initiative["stage"]
+    reached = STAGES.index(stage) if stage in STAGES else 0
+    owner = org.members["contributor"]
+    for position, spec in enumerate(stage_gate_catalog(), start=1):
+        passed = position <= reached
+        at = NOW - timedelta(days=90 - 30 * position) if passed else None
+        gate_id = ids.take("stage_gate")
+        org.add(
+            "stage_gate",
+            {
+                "id": gate_id,
+                "organization_id": org.id,
+                "initiative_id": initiative["id"],
+                "position": position,
+                "from_stage": spec["from"],
+                "to_stage": spec["to"],
+                "status": "passed" if passed else "open",
+                "passed_at": at,
+                "created_at": started,
+                "updated_at": at or started,
+                "version": 1,
+            },
+        )
+        criteria = [
+            org.add(
+                "exit_criterion",
+                {
+                    "id": ids.take("exit_criterion"),
+                    "organization_id": org.id,
+                    "phase_id": None,
+                    "stage_gate_id": gate_id,
+                    "waived_by_decision_id": None,
+                    "key": criterion["key"],
+                    "position": n,
+                    "title": criterion["title"],
+                    "description": criterion.get("description", ""),
+                    "framework_refs": list(criterion.get("framework_refs") or []),
+                    "rule": criterion.get("rule"),
+                    "status": "met" if passed else "open",
+                    "owner_id": None,
+                    "due_on": None,
+                    "evidence_url": "",
+                    "evidence_text": "Reviewed and accepted." if passed else "",
+                    "met_by_id": owner if passed else None,
+                    "met_at": at - timedelta(days=2) if at else None,
+                    "created_at": started,
+                    "updated_at": started,
+                    "version": 1,
+                },
+            )
+            for n, criterion in enumerate(spec["criteria"], start=1)
+        ]
+        if passed:
+            _checkpoint(org, ids, initiative, criteria, at, stage_gate_id=gate_id)
+
+
+def _checkpoint(
+    org: Org,
+    ids: Ids,
+    initiative: dict[str, Any],
+    criteria: list[dict[str, Any]],
+    decided: datetime | None,
+    *,
+    phase_id: int | None = None,
+    stage_gate_id: int | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Approved when `decided` (its decision-log entry is made with the log), else pending."""
+    requested = at or (decided - timedelta(days=1) if decided else NOW)
+    org.add(
+        "checkpoint",
+        {
+            "id": ids.take("checkpoint"),
+            "organization_id": org.id,
+            "initiative_id": initiative["id"],
+            "kind": "phase" if phase_id else "stage_gate",
+            "phase_id": phase_id,
+            "stage_gate_id": stage_gate_id,
+            "status": "approved" if decided else "pending",
+            "requested_by_id": org.members["contributor"],
+            "requested_at": requested,
+            "request_note": "Every exit criterion is met.",
+            "decided_by_id": org.members["pmo"] if decided else None,
+            "decided_at": decided,
+            "decision_comment": "Approved." if decided else "",
+            "decision_id": None,
+            "approved_snapshot_sha256": None,
+            "reviewed_again_at": None,
+            "created_at": requested,
+            "updated_at": decided or requested,
+            "version": 1,
+            "_criteria": criteria,
+        },
+    )
+
+
+def _frozen(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The criteria as governance.operations.phases.snapshot freezes them (evidence-based)."""
+    rows = [
+        {
+            "id": c["id"],
+            "key": c["key"],
+            "title": c["title"],
+            "status": c["status"],
+            "evidence_url": c["evidence_url"],
+            "evidence_text": c["evidence_text"],
+            "met_by_id": c["met_by_id"],
+            "met_at": c["met_at"].isoformat() if c["met_at"] else None,
+            "waived_by_decision_id": None,
+            "rule": c["rule"],
+            "evaluated": False,
+            "failing_records": [],
+        }
+        for c in criteria
+    ]
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def _checkpoint_entries(org: Org) -> list[dict[str, Any]]:
+    """The decision-log entries of the approved checkpoints (chained with the others)."""
+    entries = []
+    pmo = org.members["pmo"]
+    for checkpoint in org.rows.get("checkpoint", []):
+        criteria = checkpoint.pop("_criteria")
+        if checkpoint["status"] != "approved":
+            continue
+        frozen = _frozen(criteria)
+        digest = snapshot_sha256(frozen)
+        checkpoint["approved_snapshot_sha256"] = digest
+        subject = f"checkpoint {checkpoint['id']}"
+        entry = _entry(org, pmo, checkpoint["initiative_id"])
+        entry.update(
+            kind="checkpoint_approved",
+            title=f"Checkpoint approved: {subject}",
+            context=f"A checkpoint was requested for {subject}.",
+            decision=f"The checkpoint for {subject} was approved. Approved.",
+            rationale="Approved.",
+            consequences="",
+            phase_id=checkpoint["phase_id"],
+            checkpoint_id=checkpoint["id"],
+            created_at=checkpoint["decided_at"],
+            details={
+                "checkpoint_id": checkpoint["id"],
+                "checkpoint_kind": checkpoint["kind"],
+                "outcome": "approved",
+                "subject": subject,
+                "requested_by_id": checkpoint["requested_by_id"],
+                "requested_at": checkpoint["requested_at"].isoformat(),
+                "decided_at": checkpoint["decided_at"].isoformat(),
+                "criteria": frozen,
+                "criteria_sha256": digest,
+            },
+            _checkpoint=checkpoint,
+        )
+        entries.append(entry)
+    return entries
 
 
 def _maturity(
@@ -391,72 +568,94 @@ def _lineage(
                     )
 
 
+def _entry(org: Org, author: int, initiative_id: int) -> dict[str, Any]:
+    """Every column of a first entry (the hash covers them all), to be filled in."""
+    return {
+        "kind": "general",
+        "change": "recorded",
+        "status": "accepted",
+        "impact": "normal",
+        "decision_drivers": [],
+        "considered_options": [],
+        "confirmation": "",
+        "decision_makers": [org.names[author]],
+        "consulted": [],
+        "informed": [],
+        "note": "",
+        "initiative_id": initiative_id,
+        "phase_id": None,
+        "checkpoint_id": None,
+        "supersedes_id": None,
+        "revises_id": None,
+        "thread_id": None,
+        "risk_refs": [],
+        "artifact_refs": [],
+        "details": {},
+        "decided_by_id": author,
+        "decided_by_name": org.names[author],
+        "approved_by_id": None,
+        "approved_by_name": None,
+    }
+
+
 def _decisions(
-    org: Org, sizes: Sizes, ids: Ids, rng: random.Random, initiatives: list[dict[str, Any]]
+    org: Org,
+    sizes: Sizes,
+    ids: Ids,
+    rng: random.Random,
+    initiatives: list[dict[str, Any]],
+    checkpoint_entries: list[dict[str, Any]],
 ) -> None:
-    """The organization's log: recorded entries, high-impact ones approved by a later entry."""
-    prev, seq = GENESIS_HASH, 0
-    start = NOW - timedelta(days=3 * 365)
-    step = (NOW - start) / max(1, sizes.decisions)
-    pending: list[dict[str, Any]] = []  # proposed high-impact entries awaiting approval
+    """The organization's log, one hash chain in time order: the checkpoints' entries, general
+    decisions, and approvals of high-impact ones (a later entry of the same thread)."""
     author, approver = org.members["contributor"], org.members["leader"]
-    while seq < sizes.decisions:
-        created = start + step * seq + timedelta(microseconds=rng.randrange(1000))
-        if pending and (rng.random() < 0.5 or seq > sizes.decisions - 2):
-            latest = pending.pop(0)
-            row = dict(latest)
-            row.update(
+    general = max(0, sizes.decisions - len(checkpoint_entries))
+    start = NOW - timedelta(days=3 * 365)
+    step = (NOW - start) / max(1, general)
+    entries = list(checkpoint_entries)
+    n = 0
+    while len(entries) < len(checkpoint_entries) + general:
+        created = start + step * n + timedelta(microseconds=rng.randrange(1000))
+        n += 1
+        high = rng.random() < 0.1
+        entry = _entry(org, author, rng.choice(initiatives)["id"])
+        entry.update(
+            title=f"Decide on {_words(rng, 4)}",
+            status="proposed" if high else rng.choice(["accepted", "accepted", "rejected"]),
+            impact="high" if high else "normal",
+            context=_words(rng, 30),
+            decision_drivers=[_words(rng, 2), _words(rng, 2)],
+            considered_options=["option A", "option B"],
+            decision=_words(rng, 12),
+            rationale=_words(rng, 20),
+            consequences=_words(rng, 10),
+            created_at=created,
+        )
+        entries.append(entry)
+        if high and len(entries) < len(checkpoint_entries) + general:
+            approval = dict(entry)
+            approval.update(
                 change="approval",
                 status="accepted",
-                revises_id=latest["id"],
                 approved_by_id=approver,
                 approved_by_name=org.names[approver],
                 note=f"Approved by {org.names[approver]}.",
+                created_at=created + step / 2,
+                _revises=entry,
             )
-        else:
-            high = rng.random() < 0.1
-            initiative = rng.choice(initiatives)
-            row = {
-                "kind": "general",
-                "change": "recorded",
-                "title": f"Decide on {_words(rng, 4)}",
-                "status": "proposed" if high else rng.choice(["accepted", "accepted", "rejected"]),
-                "impact": "high" if high else "normal",
-                "context": _words(rng, 30),
-                "decision_drivers": [_words(rng, 2), _words(rng, 2)],
-                "considered_options": ["option A", "option B"],
-                "decision": _words(rng, 12),
-                "rationale": _words(rng, 20),
-                "consequences": _words(rng, 10),
-                "confirmation": "",
-                "decision_makers": [org.names[author]],
-                "consulted": [],
-                "informed": [],
-                "note": "",
-                "initiative_id": initiative["id"],
-                "phase_id": None,
-                "checkpoint_id": None,
-                "supersedes_id": None,
-                "revises_id": None,
-                "thread_id": None,
-                "risk_refs": [],
-                "artifact_refs": [],
-                "details": {},
-                "decided_by_id": author,
-                "decided_by_name": org.names[author],
-                "approved_by_id": None,
-                "approved_by_name": None,
-            }
-        seq += 1
+            entries.append(approval)
+    entries.sort(key=lambda e: e["created_at"])
+    prev = GENESIS_HASH
+    for seq, row in enumerate(entries, start=1):
+        revises = row.pop("_revises", None)
+        checkpoint = row.pop("_checkpoint", None)
         row.update(id=ids.take("decision"), seq=seq, prev_hash=prev, organization_id=org.id)
-        row["created_at"] = created
-        if row["thread_id"] is None:
-            row["thread_id"] = row["id"]
-        row.pop("hash", None)
+        row["thread_id"] = revises["thread_id"] if revises else row["id"]
+        row["revises_id"] = revises["id"] if revises else None
         row["hash"] = prev = entry_hash(entry_from_values(row, org.slug))
+        if checkpoint is not None:
+            checkpoint["decision_id"] = row["id"]
         org.add("decision", row)
-        if row["impact"] == "high" and row["status"] == "proposed":
-            pending.append(row)
 
 
 AUDITED = (
