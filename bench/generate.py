@@ -230,7 +230,9 @@ def generate(scale: str, url: str) -> dict[str, Any]:
             conn.execute(sa.text("ANALYZE"))
             conn.commit()
         counts = {
-            table: db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables[table]))
+            table: db.session.scalar(
+                sa.select(sa.func.count()).select_from(db.metadata.tables[table])
+            )
             for table in ("organization", *TABLES)
         }
         organizations = db.session.scalar(sa.select(sa.func.count(Organization.id)))

@@ -14,22 +14,49 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from governance.catalog import maturity_dimensions, phase_catalog, stage_gate_catalog
-from governance.operations.phases import snapshot_sha256
 from governance.decision_log import entry_from_values
+from governance.operations.phases import snapshot_sha256
 from governance.verify import GENESIS_HASH, entry_hash
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 TODAY = NOW.date()
-WORDS = (
-    "fraud churn triage forecast routing pricing claims drift bias retraining vendor "
-    "telemetry rollback lineage consent privacy audit latency recall precision threshold "
-    "sponsor budget pilot scale production fairness monitoring labelling features"
-).split()
+WORDS = [
+    "fraud",
+    "churn",
+    "triage",
+    "forecast",
+    "routing",
+    "pricing",
+    "claims",
+    "drift",
+    "bias",
+    "retraining",
+    "vendor",
+    "telemetry",
+    "rollback",
+    "lineage",
+    "consent",
+    "privacy",
+    "audit",
+    "latency",
+    "recall",
+    "precision",
+    "threshold",
+    "sponsor",
+    "budget",
+    "pilot",
+    "scale",
+    "production",
+    "fairness",
+    "monitoring",
+    "labelling",
+    "features",
+]
 LAYERS = (
     # kind, node type, share of an initiative's artifacts
     ("data_source", "dataset", 3),
