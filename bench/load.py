@@ -120,16 +120,29 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     app = 'governance:create_app({"RATELIMIT_ENABLED": False})'
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "2"]
     command += ["--bind", f"127.0.0.1:{port}", "--timeout", "60", app]
-    server = subprocess.Popen(command, env=_env(url), cwd=ROOT, stderr=subprocess.DEVNULL)  # noqa: S603
+    # No inherited stdout: a pipe reading this script's output must not wait on the server.
+    server = subprocess.Popen(  # noqa: S603
+        command, env=_env(url), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 120  # workers boot slowly on a busy 2-core machine
+    while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+            if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
                 return server, base
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    server.terminate()
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop_server(server)
     raise RuntimeError("gunicorn did not answer /healthz")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def flask(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -173,7 +186,12 @@ class Client(threading.Thread):
 
     def call(self, what: str, method: str, path: str, **kwargs: Any) -> requests.Response:
         started = time.perf_counter()
-        response = self.http.request(method, self.base + path, timeout=60, **kwargs)
+        try:
+            response = self.http.request(method, self.base + path, timeout=60, **kwargs)
+        except requests.RequestException as error:
+            with self.report.lock:
+                self.report.server_errors.append(f"{what}: no answer ({error.__class__.__name__})")
+            raise
         self.report.record(response, time.perf_counter() - started, what)
         return response
 
@@ -183,6 +201,12 @@ class Client(threading.Thread):
         return self.call(what, "POST", path, data=fields, allow_redirects=False)
 
     def run(self) -> None:
+        try:
+            self.loop()
+        except requests.RequestException:
+            return  # recorded as a problem by call()
+
+    def loop(self) -> None:
         email = USERS[self.n % len(USERS)]
         self.post_form("login", "/login", {"email": email, "password": PASSWORD})
         while time.monotonic() < self.until:
@@ -265,8 +289,7 @@ def run_load(url: str, seconds: float, clients: int, workers: int) -> Report:
             thread.join()
         report.seconds = time.perf_counter() - started
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     return report
 
 
