@@ -280,7 +280,7 @@ class KpiRow:
 
 def kpi_status(org_id: int) -> list[KpiRow]:
     """Every KPI with its latest measurement and how many it has (one query)."""
-    ranked = sa.select(
+    ranked: Any = sa.select(
         KpiMeasurement.kpi_id,
         KpiMeasurement.value,
         KpiMeasurement.measured_on,
@@ -288,7 +288,9 @@ def kpi_status(org_id: int) -> list[KpiRow]:
         .over(partition_by=KpiMeasurement.kpi_id, order_by=KpiMeasurement.measured_on.desc())
         .label("rank"),
         sa.func.count().over(partition_by=KpiMeasurement.kpi_id).label("n"),
-    ).subquery("ranked_measurement")
+    )
+    # Rank only this organization's measurements: the window sees every row it is given.
+    ranked = ranked.where(KpiMeasurement.organization_id == org_id).subquery("ranked_measurement")
     rows = db.session.execute(
         sa.select(
             Initiative.name,
