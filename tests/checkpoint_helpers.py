@@ -72,7 +72,9 @@ def _a_leader_of(criterion: ExitCriterion) -> User:
     leader = db.session.scalar(
         sa.select(User)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id == criterion.organization_id, Membership.role == Role.LEADER)
+        .where(
+            Membership.organization_id == criterion.organization_id, Membership.role == Role.LEADER
+        )
         .limit(1)
     )
     assert leader is not None
