@@ -43,5 +43,32 @@ chromium:
 
 test: lint chromium test-sqlite test-postgres
 
+# Benchmarks (issue 7). Data under bench/data/ (git-ignored); PostgreSQL in BENCH_PG_URL.
+SCALE       ?= S
+BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_scale
+BENCH_REQUESTS ?= 40
+
+bench-data: install
+	$(PY) -m bench.generate --scale $(SCALE) $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+# Every scale on SQLite, then on PostgreSQL: generate, then time every page (bench/results.json).
+bench: install
+	@for scale in S M L; do \
+		$(PY) -m bench.generate --scale $$scale --database-url sqlite:///$(CURDIR)/bench/data/$$scale.db && \
+		$(PY) -m bench.pages --scale $$scale --requests $(BENCH_REQUESTS) \
+			--database-url sqlite:///$(CURDIR)/bench/data/$$scale.db || exit 1; \
+	done
+	@for scale in S M L; do \
+		$(PY) -m bench.generate --scale $$scale --database-url $(BENCH_PG_URL) && \
+		$(PY) -m bench.pages --scale $$scale --requests $(BENCH_REQUESTS) \
+			--database-url $(BENCH_PG_URL) || exit 1; \
+	done
+	$(PY) -m bench.pages --table
+
+# 60 s, 16 clients against gunicorn (4 workers) on SQLite (WAL), then on PostgreSQL.
+load: install
+	$(PY) -m bench.load --database-url sqlite:///$(CURDIR)/bench/data/load.db
+	$(PY) -m bench.load --database-url $(BENCH_PG_URL)
+
 clean:
 	rm -rf $(VENV) instance/governance.db

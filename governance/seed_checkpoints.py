@@ -179,6 +179,9 @@ def _scenario(spec: dict[str, Any], users: dict[str, User]) -> None:
         requested = _now() - timedelta(days=int(spec["days_ago"]))
     if "phase" in spec:
         target = next(p for p in initiative.phases if p.kind == PhaseKind(spec["phase"]))
+        # Reload: criteria added since (a KPI threshold's) are not in a loaded collection, and
+        # PostgreSQL's locked re-read in the request would find them still open.
+        db.session.expire(target, ["criteria"])
         criteria = target.criteria
     else:
         target = next(g for g in stage_gates_of(initiative) if g.from_stage == spec["stage_gate"])

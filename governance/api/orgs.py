@@ -36,7 +36,7 @@ def list_organizations() -> dict[str, Any]:
 def list_initiatives(args: dict[str, Any], slug: str) -> dict[str, Any]:
     """An organization's initiatives with their stage and current phase, by id (keyset pages)."""
     org = api_organization(slug)
-    cur = current_phase_positions()
+    cur = current_phase_positions([org.id])
     query = (
         sa.select(Initiative, Program.name, User.name, cur.c.position)
         .join(Program, Program.id == Initiative.program_id)

@@ -52,6 +52,10 @@ class MaturityScore(db.Model):  # type: ignore[name-defined]
         sa.UniqueConstraint("assessment_id", "dimension"),
         sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
         sa.CheckConstraint("target IS NULL OR target BETWEEN 1 AND 5", name="target_range"),
+        # Averages of the latest scores read only this index (migration 0006).
+        sa.Index(
+            "ix_maturity_score_assessment_dimension_score", "assessment_id", "dimension", "score"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,6 +57,8 @@ class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defin
     __audited__ = True
     __table_args__ = (
         sa.Index("ix_exit_criterion_org_status_due", "organization_id", "status", "due_on"),
+        # "Waiting on you" on the portfolio (migration 0006).
+        sa.Index("ix_exit_criterion_owner_status", "owner_id", "status"),
         # A criterion gates exactly one thing: a phase, or a stage gate (pilot -> scale, ...).
         sa.CheckConstraint(
             "(phase_id IS NULL) <> (stage_gate_id IS NULL)", name="gates_phase_or_stage"

@@ -78,15 +78,23 @@ def _deciding_org_ids(user: User) -> list[int] | None:
     )
 
 
-def _open_evidence_counts() -> Any:
+def _open_evidence_count() -> Any:
+    """Per queue row, its gate's evidence-based criteria open now: two correlated counts, each
+    on an indexed column (a phase's or a stage gate's), so only the listed gates are counted."""
     registered = list(load_rules())
-    criterion_gate = sa.func.coalesce(ExitCriterion.phase_id, -ExitCriterion.stage_gate_id)
     evidence_based = sa.or_(ExitCriterion.rule.is_(None), ExitCriterion.rule.notin_(registered))
-    return (
-        sa.select(criterion_gate.label("gate"), sa.func.count().label("open"))
-        .where(ExitCriterion.status == CriterionStatus.OPEN, evidence_based)
-        .group_by(criterion_gate)
-        .subquery()
+
+    def count(column: Any, gate: Any) -> Any:
+        return (
+            sa.select(sa.func.count())
+            .select_from(ExitCriterion)
+            .where(column == gate, ExitCriterion.status == CriterionStatus.OPEN, evidence_based)
+            .correlate(Checkpoint)
+            .scalar_subquery()
+        )
+
+    return count(ExitCriterion.phase_id, Checkpoint.phase_id) + count(
+        ExitCriterion.stage_gate_id, Checkpoint.stage_gate_id
     )
 
 
@@ -96,14 +104,12 @@ def review_queue(
     """Pending checkpoints the user may decide (oldest first), or, with `mine`, the ones they
     requested and wait on someone else."""
     requester = aliased(User)
-    counts = _open_evidence_counts()
-    gate_key = sa.func.coalesce(Checkpoint.phase_id, -Checkpoint.stage_gate_id)
+    open_count = _open_evidence_count().label("open")
     query = (
-        sa.select(Checkpoint, Organization, Initiative, requester, counts.c.open)
+        sa.select(Checkpoint, Organization, Initiative, requester, open_count)
         .join(Organization, Organization.id == Checkpoint.organization_id)
         .join(Initiative, Initiative.id == Checkpoint.initiative_id)
         .join(requester, requester.id == Checkpoint.requested_by_id)
-        .outerjoin(counts, counts.c.gate == gate_key)
         .options(joinedload(Checkpoint.phase), joinedload(Checkpoint.stage_gate))
         .where(Checkpoint.status == CheckpointStatus.PENDING)
         .order_by(Checkpoint.requested_at, Checkpoint.id)

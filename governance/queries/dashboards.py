@@ -41,20 +41,25 @@ def _orgs(column: Any, org_ids: list[int] | None) -> Any:
     return sa.true() if org_ids is None else column.in_(org_ids)
 
 
-def ranked_assessments() -> sa.Subquery:
-    """Every assessment with its rank per initiative: 1 is the latest, 2 the one before."""
-    return sa.select(
-        MaturityAssessment.id,
-        MaturityAssessment.organization_id,
-        MaturityAssessment.initiative_id,
-        MaturityAssessment.assessed_on,
-        sa.func.row_number()
-        .over(
-            partition_by=MaturityAssessment.initiative_id,
-            order_by=(MaturityAssessment.assessed_on.desc(), MaturityAssessment.id.desc()),
+def ranked_assessments(org_ids: list[int] | None = None) -> sa.Subquery:
+    """Every assessment (of these organizations) with its rank per initiative: 1 is the
+    latest, 2 the one before. The filter belongs inside: the window ranks every row it sees."""
+    return (
+        sa.select(
+            MaturityAssessment.id,
+            MaturityAssessment.organization_id,
+            MaturityAssessment.initiative_id,
+            MaturityAssessment.assessed_on,
+            sa.func.row_number()
+            .over(
+                partition_by=MaturityAssessment.initiative_id,
+                order_by=(MaturityAssessment.assessed_on.desc(), MaturityAssessment.id.desc()),
+            )
+            .label("rank"),
         )
-        .label("rank"),
-    ).subquery("ranked")
+        .where(_orgs(MaturityAssessment.organization_id, org_ids))
+        .subquery("ranked")
+    )
 
 
 def _dates(values: list[Any], type_: Any, name: str) -> sa.Subquery:
@@ -89,7 +94,7 @@ class RadarRow:
 
 def maturity_radar(org_id: int) -> dict[str, RadarRow]:
     """Per dimension: mean of each initiative's latest score, of its previous one, and targets."""
-    ranked = ranked_assessments()
+    ranked = ranked_assessments([org_id])
     rows = db.session.execute(
         sa.select(
             MaturityScore.dimension,
@@ -114,7 +119,7 @@ def maturity_radar(org_id: int) -> dict[str, RadarRow]:
 
 def latest_maturity_by(group: str, org_ids: list[int] | None) -> list[tuple[Any, str, float]]:
     """(group key, dimension, mean latest score): group is 'program' or 'organization'."""
-    ranked = ranked_assessments()
+    ranked = ranked_assessments(org_ids)
     key: Any = Program.name if group == "program" else Organization.name
     query = (
         sa.select(key, MaturityScore.dimension, sa.func.avg(MaturityScore.score))
@@ -327,7 +332,7 @@ def risk_matrix(org_ids: list[int] | None) -> list[tuple[int, int, int]]:
 
 def progress_by_organization(org_ids: list[int] | None) -> list[tuple[str, str, int, int]]:
     """(organization slug, name, current phase position (8 = all done), initiatives)."""
-    cur = current_phase_positions()
+    cur = current_phase_positions(org_ids)
     position = sa.func.coalesce(cur.c.position, DONE_SQL)
     rows = db.session.execute(
         sa.select(Organization.slug, Organization.name, position, sa.func.count(Initiative.id))

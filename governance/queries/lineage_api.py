@@ -186,8 +186,7 @@ def _run(run: LineageRun) -> dict[str, Any]:
 
 
 def _latest_runs(job_ids: list[int]) -> dict[int, LineageRun]:
-    if not job_ids:
-        return {}
+    # Asked even without jobs: a page issues the same queries whatever the graph (issue 7).
     newest = (
         sa.select(LineageRun.job_id, sa.func.max(LineageRun.last_event_at).label("at"))
         .where(LineageRun.job_id.in_(job_ids))

@@ -30,14 +30,20 @@ DONE = len(PhaseKind) + 1  # position past the last phase: every phase complete
 DONE_SQL: sa.ColumnElement[int] = sa.literal_column(str(DONE), sa.Integer())
 
 
-def current_phase_positions() -> sa.Subquery:
-    """initiative_id -> position of its first phase not complete."""
-    return (
+def current_phase_positions(org_ids: list[int] | None = None) -> sa.Subquery:
+    """initiative_id -> position of its first phase not complete.
+
+    Pass the organizations the page shows: without them the subquery groups every phase of
+    the installation, whatever the outer query then keeps.
+    """
+    query = (
         sa.select(Phase.initiative_id, sa.func.min(Phase.position).label("position"))
         .where(Phase.status != PhaseStatus.COMPLETE)
         .group_by(Phase.initiative_id)
-        .subquery()
     )
+    if org_ids is not None:
+        query = query.where(Phase.organization_id.in_(org_ids))
+    return query.subquery()
 
 
 def visible_organizations(org_ids: list[int] | None) -> list[Organization]:
@@ -77,7 +83,7 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
         .group_by(Program.organization_id)
     ):
         summaries[org_id].programs = count
-    cur = current_phase_positions()
+    cur = current_phase_positions(ids)
     # A literal, not a bound parameter: PostgreSQL must see the SELECT and GROUP BY expressions
     # as the same one.
     position_or_done = sa.func.coalesce(cur.c.position, DONE_SQL)

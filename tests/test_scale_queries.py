@@ -1,0 +1,79 @@
+"""Issue 7: every main page issues the same number of SQL queries whatever the data size.
+
+A small and a big synthetic organization (bench/synth.py, the benchmark's own generator) are
+loaded beside the demo; each page is requested for both, signed in as the leader who leads
+every organization, and must issue as many queries for the big one as for the small one.
+The portfolio and review queue (every organization at once) are measured before and after
+the big organization is added.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bench import generate, pages
+from bench.synth import Sizes, build
+from governance.models import User
+from governance.seed import load_demo
+
+SMALL = Sizes(1, 2, 30, 5, 2, 2, 1, 3, 200)
+BIG = Sizes(2, 5, 150, 10, 2, 3, 2, 8, 1500)
+
+
+def _add(org: Any, sizes: Sizes, ids: Any) -> None:
+    build(org, sizes, ids, random.Random(org.slug))
+    for table in generate.TABLES:
+        generate.insert(table, org.rows.get(table, []))
+    org.rows.clear()
+    generate.fix_sequences()
+
+
+def _counts(app: Any, db: Any, as_user: Any, org_id: int) -> dict[str, int]:
+    ctx = pages.context(org_id)
+    leader = db.session.get(User, ctx["leader_id"])
+    db.session.commit()
+    browser, counts = as_user(leader), {}
+    for name, build_path, who in pages.PAGES:
+        client = browser if who == "leader" else app.test_client()
+        headers = {"Authorization": f"Bearer {ctx[who]}"} if who in ("token", "scoped") else {}
+        path = build_path(ctx)
+        assert client.get(path, headers=headers).status_code == 200, path
+        # A request in production starts with an empty session: no object already loaded.
+        db.session.remove()
+        queries: list[Any] = []
+
+        def count(*args: Any, queries: list[Any] = queries) -> None:
+            queries.append(args)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(path, headers=headers)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200, path
+        counts[name] = len(queries)
+    return counts
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+def test_every_main_page_does_as_many_queries_at_both_sizes(app, db, as_user):
+    load_demo()
+    db.session.commit()
+    ids = generate.next_ids()
+    small, big = generate._people(ids, 2)
+    _add(small, SMALL, ids)
+    db.session.commit()
+    before = _counts(app, db, as_user, small.id)
+    ids.next.update(generate.next_ids().next)  # the pages wrote rows (tokens, audit) since
+    _add(big, BIG, ids)
+    db.session.commit()
+    after = _counts(app, db, as_user, big.id)
+    assert db.session.scalar(sa.text("SELECT count(*) FROM decision")) > 150
+    differing = {
+        name: (before[name], after[name]) for name in before if before[name] != after[name]
+    }
+    assert not differing, f"queries (small, big) per page: {differing}"
