@@ -11,7 +11,8 @@ from governance.extensions import db
 from governance.models import AuditEvent, Decision, ExitCriterion, Initiative, User
 from governance.operations import criteria as criteria_ops
 from governance.operations.decisions import record_decision
-from governance.operations.phases import is_evaluated
+from governance.operations.phases import is_evaluated, waive
+from governance.rules import evaluate
 
 
 def own_every_phase(initiative: Initiative, owner: User) -> None:
@@ -47,6 +48,37 @@ def meet_all(criteria: list[ExitCriterion], by: User) -> None:
                 phase=criterion.phase,
                 kind=DECISION_KINDS[criterion.rule],
             )
+        elif criterion.rule and not _passes(criterion):
+            # Rules over other areas' records (lineage, assessments, KPIs) have their own
+            # tests; here a leader waives them through a recorded decision, as people would.
+            waive(
+                criterion,
+                _a_leader_of(criterion),
+                reason="Covered by a separate review for this test.",
+                accepted_risk="None beyond the review's findings.",
+            )
+
+
+def _passes(criterion: ExitCriterion) -> bool:
+    initiative = db.session.get(Initiative, criterion.initiative_id)
+    assert initiative is not None and criterion.rule is not None
+    return evaluate(criterion.rule, initiative).passed
+
+
+def _a_leader_of(criterion: ExitCriterion) -> User:
+    from governance.enums import Role
+    from governance.models import Membership
+
+    leader = db.session.scalar(
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organization_id == criterion.organization_id, Membership.role == Role.LEADER
+        )
+        .limit(1)
+    )
+    assert leader is not None
+    return leader
 
 
 def fingerprint() -> tuple[int, int, bool]:

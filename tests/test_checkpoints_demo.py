@@ -39,7 +39,7 @@ def test_the_pmo_approves_from_a_non_empty_queue_in_two_clicks(demo, app, db):
     client = app.test_client(user=demo["pmo@example.com"])
     html = client.get("/reviews").get_data(as_text=True)
     assert "Route ETA prediction" in html and "Sort-centre volume forecasting" in html
-    assert "Overdue" in html and "1 criteria reopened since the request" in html
+    assert "Overdue" in html and "1 criterion reopened since the request" in html
     links = re.findall(r'href="([^"]*outcome=approved[^"]*)"', html)
     page = client.get(links[-1].replace("&amp;", "&")).get_data(as_text=True)  # the newest
     action = re.search(r'<form method="post" action="([^"]*/decide)"', page).group(1)

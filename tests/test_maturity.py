@@ -222,6 +222,27 @@ def test_a_kpi_threshold_criterion_is_evaluated_from_the_measurements(world, db)
     assert evaluate("kpi_threshold", initiative).passed
 
 
+def test_each_threshold_criterion_is_judged_by_its_own_threshold(world, db):
+    from governance.operations.phases import assess
+
+    initiative = world["initiative"]
+    kpi = _kpi(initiative)
+    strict = objectives.add_kpi_threshold(
+        initiative.phases[-1], kpi, Comparator.AT_LEAST, Decimal(99), 30
+    )
+    lenient = objectives.add_kpi_threshold(
+        initiative.phases[0], kpi, Comparator.AT_LEAST, Decimal(50), 30
+    )
+    objectives.record_measurement(kpi, TODAY - timedelta(days=2), Decimal(90))
+    db.session.flush()
+    states = {
+        s.criterion.id: s
+        for s in assess(initiative.phases[0].criteria + initiative.phases[-1].criteria, initiative)
+    }
+    assert not states[lenient.criterion_id].is_open  # 90 ≥ 50, whatever the other threshold says
+    assert states[strict.criterion_id].is_open
+
+
 def test_threshold_form_is_for_managers_and_refuses_bad_windows(world, as_user, db):
     kpi = _kpi(world["initiative"])
     db.session.commit()

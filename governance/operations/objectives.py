@@ -216,6 +216,9 @@ def add_kpi_threshold(
     )
     db.session.add(criterion)
     db.session.flush()
+    # The phase's loaded criteria list does not know the new row: reload it on next use, or a
+    # gate check in this same session would miss the criterion.
+    db.session.expire(phase, ["criteria"])
     limit = KpiThreshold(
         organization_id=phase.organization_id,
         criterion_id=criterion.id,

@@ -19,7 +19,13 @@ from governance.errors import DomainError, NotAllowed, check_version
 from governance.extensions import db
 from governance.models import ExitCriterion, Initiative, Phase, StageGate, User
 from governance.permissions import Action, can
-from governance.rules import RuleResult, evaluate, load_rules
+from governance.rules import (
+    RuleResult,
+    evaluate,
+    evaluate_criterion,
+    evaluates_per_criterion,
+    load_rules,
+)
 
 STAGE_ORDER = [Stage.PILOT, Stage.SCALE, Stage.PRODUCTION]
 
@@ -59,9 +65,12 @@ def assess(
             continue
         use_rule = is_evaluated(c) and (only_rules_for is None or c.id in only_rules_for)
         if use_rule and c.rule:
-            if c.rule not in results:
-                results[c.rule] = evaluate(c.rule, initiative)
-            result = results[c.rule]
+            if evaluates_per_criterion(c.rule):
+                result = evaluate_criterion(c)
+            else:
+                if c.rule not in results:
+                    results[c.rule] = evaluate(c.rule, initiative)
+                result = results[c.rule]
             status = CriterionStatus.MET if result.passed else CriterionStatus.OPEN
             states.append(CriterionState(c, status, result, evaluated=True))
         else:

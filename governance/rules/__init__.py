@@ -13,10 +13,10 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from governance.models import Initiative
+    from governance.models import ExitCriterion, Initiative
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+# Rules whose parameters live with each criterion (e.g. a KPI threshold): evaluated per criterion.
+CriterionCheck = Callable[["ExitCriterion", date], RuleResult]
+CRITERION_RULES: dict[str, CriterionCheck] = {}
+C = TypeVar("C", bound=Callable[..., RuleResult])
 
 # Modules that define rules; each area adds its own module here.
 RULE_MODULES = ["governance.rules.core"]
@@ -68,6 +72,26 @@ def rule(name: str, title: str) -> Callable[[RuleFunction], RuleFunction]:
         return check
 
     return register
+
+
+def criterion_rule(name: str) -> Callable[[C], C]:
+    def register(check: C) -> C:
+        CRITERION_RULES[name] = check
+        return check
+
+    return register
+
+
+def evaluates_per_criterion(name: str) -> bool:
+    load_rules()
+    return name in CRITERION_RULES
+
+
+def evaluate_criterion(criterion: ExitCriterion, today: date | None = None) -> RuleResult:
+    """A parameterised rule, evaluated for this one criterion."""
+    load_rules()
+    assert criterion.rule is not None
+    return CRITERION_RULES[criterion.rule](criterion, today or date.today())
 
 
 def load_rules() -> dict[str, Rule]:

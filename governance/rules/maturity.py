@@ -27,7 +27,7 @@ from governance.models import (
     Objective,
     Phase,
 )
-from governance.rules import Failure, RuleResult, rule
+from governance.rules import Failure, RuleResult, criterion_rule, rule
 
 KPI_FRESH_DAYS = 90
 
@@ -148,6 +148,7 @@ def threshold_failures(limit: KpiThreshold, today: date) -> list[Failure]:
     ]
 
 
+@criterion_rule("kpi_threshold")
 def evaluate_threshold(criterion: ExitCriterion, today: date | None = None) -> RuleResult:
     limit = db.session.scalar(
         sa.select(KpiThreshold).where(KpiThreshold.criterion_id == criterion.id)
