@@ -75,3 +75,15 @@ def get_stage_gate(initiative: Initiative, gate_id: int) -> StageGate:
     if gate is None or gate.initiative_id != initiative.id:
         abort(404, description="No such stage gate in this initiative.")
     return gate
+
+
+def get_initiative_criterion(
+    slug: str, initiative_id: int, criterion_id: int, action: Action
+) -> tuple[Organization, Initiative, ExitCriterion]:
+    """An exit criterion addressed through its initiative: both must belong together."""
+    org = get_organization(slug, action)
+    initiative = get_initiative(org, initiative_id)
+    criterion = get_criterion(org, criterion_id)
+    if criterion.initiative_id != initiative.id:
+        abort(404, description="No such exit criterion on this initiative.")
+    return org, initiative, criterion

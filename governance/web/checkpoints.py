@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -20,8 +20,8 @@ from governance.forms_checkpoints import (
 )
 from governance.loaders import (
     get_checkpoint,
-    get_criterion,
     get_initiative,
+    get_initiative_criterion,
     get_organization,
     get_phase,
     get_stage_gate,
@@ -174,11 +174,9 @@ def _request(org, initiative, *, phase=None, gate=None) -> ResponseReturnValue:
 )
 @login_required
 def waive(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValue:
-    org = get_organization(slug, Action.DECIDE)
-    initiative = get_initiative(org, initiative_id)
-    criterion = get_criterion(org, criterion_id)
-    if criterion.initiative_id != initiative.id:
-        abort(404)
+    org, initiative, criterion = get_initiative_criterion(
+        slug, initiative_id, criterion_id, Action.DECIDE
+    )
     form = WaiverForm()
     if request.method == "GET":
         form.version.data = str(criterion.version)

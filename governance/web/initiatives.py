@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -11,7 +11,7 @@ from governance.enums import PHASE_TITLES, RiskTier
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.forms import CriterionPlanForm, EvidenceForm, InitiativeForm, member_choices
-from governance.loaders import get_criterion, get_initiative, get_organization
+from governance.loaders import get_initiative, get_initiative_criterion, get_organization
 from governance.operations import criteria as criteria_ops
 from governance.operations import initiatives as ops
 from governance.permissions import Action
@@ -116,11 +116,9 @@ def show(slug: str, initiative_id: int) -> ResponseReturnValue:
 @bp.route("/<int:initiative_id>/criteria/<int:criterion_id>/evidence", methods=["GET", "POST"])
 @login_required
 def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValue:
-    org = get_organization(slug, Action.CONTRIBUTE)
-    initiative = get_initiative(org, initiative_id)
-    criterion = get_criterion(org, criterion_id)
-    if criterion.initiative_id != initiative.id:
-        abort(404)
+    org, initiative, criterion = get_initiative_criterion(
+        slug, initiative_id, criterion_id, Action.CONTRIBUTE
+    )
     form = EvidenceForm(obj=criterion)
     if request.method == "GET":
         form.version.data = str(criterion.version)
@@ -148,11 +146,9 @@ def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturn
 @bp.route("/<int:initiative_id>/criteria/<int:criterion_id>/plan", methods=["GET", "POST"])
 @login_required
 def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValue:
-    org = get_organization(slug, Action.CONTRIBUTE)
-    initiative = get_initiative(org, initiative_id)
-    criterion = get_criterion(org, criterion_id)
-    if criterion.initiative_id != initiative.id:
-        abort(404)
+    org, initiative, criterion = get_initiative_criterion(
+        slug, initiative_id, criterion_id, Action.CONTRIBUTE
+    )
     form = CriterionPlanForm(obj=criterion)
     form.owner_id.choices = member_choices(q.members_of(org))
     if request.method == "GET":
