@@ -29,6 +29,7 @@ from bench.synth import NOW, Ids, Org, Sizes, build, chunks
 from governance import create_app
 from governance.extensions import db
 from governance.models import Organization, User
+from governance.rollups import new_version
 from governance.seed import load_demo
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -240,6 +241,14 @@ def generate(scale: str, url: str) -> dict[str, Any]:
                     print(f"  {n}/{count} organizations, {time.perf_counter() - started:.0f} s")
             fix_sequences()
             db.session.commit()
+        # Bulk inserts bypass the flush hook: give every organization its first data version.
+        for org_id in db.session.scalars(sa.select(Organization.id)):
+            db.session.execute(
+                sa.update(Organization)
+                .where(Organization.id == org_id)
+                .values(data_version=new_version())
+            )
+        db.session.commit()
         with db.engine.connect() as conn:
             conn.execute(sa.text("ANALYZE"))
             conn.commit()

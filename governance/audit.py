@@ -40,7 +40,7 @@ def current_actor() -> int | None:
 # Never copied into the trail: the trail is readable by every member of an organization.
 REDACTED = {"password_hash", "token_hash"}
 # Bookkeeping columns whose changes say nothing a reader needs.
-SKIPPED = {"id", "version", "created_at", "updated_at"}
+SKIPPED = {"id", "version", "created_at", "updated_at", "data_version"}
 
 
 @contextlib.contextmanager

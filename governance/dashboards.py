@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from governance import charts
+from governance import charts, rollups
 from governance.catalog import maturity_dimensions
 from governance.charts import Chart
 from governance.enums import PHASE_TITLES, PhaseKind, PhaseStatus, label
@@ -413,16 +413,31 @@ def decisions_over_time(scope: Scope) -> Chart:
     )
 
 
+def _kept(key: str, build: Builder) -> Builder:
+    """An organization's figure, rebuilt only when its data version or the day changes."""
+
+    def kept(scope: Scope) -> Chart:
+        assert scope.org_id is not None
+        return rollups.one_organization(
+            f"figure:{key}", scope.org_id, scope.today, lambda: build(scope)
+        )
+
+    return kept
+
+
 ORGANIZATION_FIGURES: dict[str, Builder] = {
-    "maturity_radar": maturity_radar,
-    "maturity_trend": maturity_trend,
-    "program_maturity": program_maturity,
-    "phase_heatmap": phase_heatmap,
-    "criteria_burndown": criteria_burndown,
-    "phase_cycle_time": phase_cycle_time,
-    "kpi_progress": kpi_progress,
-    "risk_heatmap": risk_heatmap,
-    "decisions_over_time": decisions_over_time,
+    key: _kept(key, build)
+    for key, build in {
+        "maturity_radar": maturity_radar,
+        "maturity_trend": maturity_trend,
+        "program_maturity": program_maturity,
+        "phase_heatmap": phase_heatmap,
+        "criteria_burndown": criteria_burndown,
+        "phase_cycle_time": phase_cycle_time,
+        "kpi_progress": kpi_progress,
+        "risk_heatmap": risk_heatmap,
+        "decisions_over_time": decisions_over_time,
+    }.items()
 }
 
 PORTFOLIO_FIGURES: dict[str, Builder] = {

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from governance import audit
+from governance import audit, rollups
 from governance.extensions import db
 
 
@@ -33,3 +33,4 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
     audit.install(Session)
+    rollups.install(Session)

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from governance import rollups
 from governance.enums import CriterionStatus, PhaseStatus, RiskStatus
 from governance.extensions import db
 from governance.models import (
@@ -118,22 +119,39 @@ def maturity_radar(org_id: int) -> dict[str, RadarRow]:
 
 
 def latest_maturity_by(group: str, org_ids: list[int] | None) -> list[tuple[Any, str, float]]:
-    """(group key, dimension, mean latest score): group is 'program' or 'organization'."""
+    """(group key, dimension, mean latest score): group is 'program' (of one organization, its
+    dashboard) or 'organization' (the portfolio: a roll-up per organization)."""
+    if group == "program":
+        return [(k, d, v) for _org, k, d, v in _latest_maturity(Program, org_ids or [])]
+
+    def compute(stale: list[int]) -> dict[int, list[tuple[Any, str, float]]]:
+        out: dict[int, list[tuple[Any, str, float]]] = {}
+        for org_id, name, dimension, value in _latest_maturity(Organization, stale):
+            out.setdefault(org_id, []).append((name, dimension, value))
+        return out
+
+    today = datetime.now(UTC).date()
+    per_org = rollups.per_organization("maturity", org_ids, today, compute, list)
+    return sorted((row for rows in per_org.values() for row in rows), key=lambda r: r[0])
+
+
+def _latest_maturity(model: Any, org_ids: list[int]) -> list[tuple[int, Any, str, float]]:
     ranked = ranked_assessments(org_ids)
-    key: Any = Program.name if group == "program" else Organization.name
+    key: Any = model.name
     query = (
-        sa.select(key, MaturityScore.dimension, sa.func.avg(MaturityScore.score))
+        sa.select(Initiative.organization_id, key, MaturityScore.dimension)
+        .add_columns(sa.func.avg(MaturityScore.score))
         .join(ranked, ranked.c.id == MaturityScore.assessment_id)
         .join(Initiative, Initiative.id == ranked.c.initiative_id)
-        .where(ranked.c.rank == 1, _orgs(ranked.c.organization_id, org_ids))
-        .group_by(key, MaturityScore.dimension)
+        .where(ranked.c.rank == 1, ranked.c.organization_id.in_(org_ids))
+        .group_by(Initiative.organization_id, key, MaturityScore.dimension)
         .order_by(key)
     )
-    if group == "program":
+    if model is Program:
         query = query.join(Program, Program.id == Initiative.program_id)
     else:
         query = query.join(Organization, Organization.id == Initiative.organization_id)
-    return [(k, d, _avg(v) or 0.0) for k, d, v in db.session.execute(query)]
+    return [(o, k, d, _avg(v) or 0.0) for o, k, d, v in db.session.execute(query)]
 
 
 def maturity_trend(org_id: int, today: date, months: int = 12) -> list[tuple[date, str, float]]:
@@ -323,28 +341,55 @@ def _date_or_none(value: Any) -> date | None:
 
 
 def risk_matrix(org_ids: list[int] | None) -> list[tuple[int, int, int]]:
-    """(likelihood, impact, active risks) for risks not closed."""
-    rows = db.session.execute(
-        sa.select(Risk.likelihood, Risk.impact, sa.func.count())
-        .where(_orgs(Risk.organization_id, org_ids), Risk.status.in_(ACTIVE_RISK))
-        .group_by(Risk.likelihood, Risk.impact)
-    )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    """(likelihood, impact, active risks) for risks not closed: each organization's cells are
+    a roll-up, summed here."""
+
+    def compute(stale: list[int]) -> dict[int, list[tuple[int, int, int]]]:
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        for org_id, likelihood, impact, count in db.session.execute(
+            sa.select(Risk.organization_id, Risk.likelihood, Risk.impact, sa.func.count())
+            .where(Risk.organization_id.in_(stale), Risk.status.in_(ACTIVE_RISK))
+            .group_by(Risk.organization_id, Risk.likelihood, Risk.impact)
+        ):
+            out.setdefault(org_id, []).append((likelihood, impact, count))
+        return out
+
+    today = datetime.now(UTC).date()
+    per_org = rollups.per_organization("risks", org_ids, today, compute, list)
+    totals: dict[tuple[int, int], int] = {}
+    for rows in per_org.values():
+        for likelihood, impact, count in rows:
+            totals[(likelihood, impact)] = totals.get((likelihood, impact), 0) + count
+    return [(lk, im, n) for (lk, im), n in sorted(totals.items())]
 
 
 def progress_by_organization(org_ids: list[int] | None) -> list[tuple[str, str, int, int]]:
     """(organization slug, name, current phase position (8 = all done), initiatives)."""
-    cur = current_phase_positions(org_ids)
-    position = sa.func.coalesce(cur.c.position, DONE_SQL)
-    rows = db.session.execute(
-        sa.select(Organization.slug, Organization.name, position, sa.func.count(Initiative.id))
-        .join(Initiative, Initiative.organization_id == Organization.id)
-        .outerjoin(cur, cur.c.initiative_id == Initiative.id)
-        .where(_orgs(Organization.id, org_ids))
-        .group_by(Organization.slug, Organization.name, position)
-        .order_by(Organization.name)
-    )
-    return [tuple(row) for row in rows]
+
+    def compute(stale: list[int]) -> dict[int, list[tuple[str, str, int, int]]]:
+        cur = current_phase_positions(stale)
+        position = sa.func.coalesce(cur.c.position, DONE_SQL)
+        out: dict[int, list[tuple[str, str, int, int]]] = {}
+        for org_id, slug, name, at, count in db.session.execute(
+            sa.select(
+                Organization.id,
+                Organization.slug,
+                Organization.name,
+                position,
+                sa.func.count(Initiative.id),
+            )
+            .join(Initiative, Initiative.organization_id == Organization.id)
+            .outerjoin(cur, cur.c.initiative_id == Initiative.id)
+            .where(Organization.id.in_(stale))
+            .group_by(Organization.id, Organization.slug, Organization.name, position)
+        ):
+            out.setdefault(org_id, []).append((slug, name, at, count))
+        return out
+
+    today = datetime.now(UTC).date()
+    per_org = rollups.per_organization("progress", org_ids, today, compute, list)
+    rows = [row for found in per_org.values() for row in found]
+    return sorted(rows, key=lambda r: (r[1], r[0], r[2]))
 
 
 @dataclass
@@ -357,7 +402,15 @@ class Attention:
 
 
 def attention_by_organization(org_ids: list[int] | None, today: date) -> list[Attention]:
-    """What is overdue or waiting, per organization: four GROUP BY queries."""
+    """What is overdue or waiting, per organization (a roll-up each), in name order."""
+    per_org = rollups.per_organization(
+        "attention", org_ids, today, lambda stale: _attention(stale, today), lambda: Attention("")
+    )
+    return sorted((a for a in per_org.values() if a.name), key=lambda a: a.name)
+
+
+def _attention(org_ids: list[int], today: date) -> dict[int, Attention]:
+    """Four GROUP BY queries over the organizations given."""
     names = dict(
         db.session.execute(
             sa.select(Organization.id, Organization.name)
@@ -415,7 +468,7 @@ def attention_by_organization(org_ids: list[int] | None, today: date) -> list[At
         for org_id, count in db.session.execute(query):
             if org_id in out:
                 setattr(out[org_id], attr, count)
-    return list(out.values())
+    return out
 
 
 def _month(column: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from governance import rollups
 from governance.enums import CriterionStatus, PhaseKind, PhaseStatus
 from governance.extensions import db
 from governance.models import (
@@ -65,11 +66,22 @@ class OrganizationSummary:
     open_criteria: int = 0
 
 
+@dataclass
+class _Counts:
+    programs: int = 0
+    initiatives: int = 0
+    by_phase: dict[int, int] = field(default_factory=dict)
+    by_stage: dict[str, int] = field(default_factory=dict)
+    overdue_criteria: int = 0
+    open_criteria: int = 0
+
+
 def organization_summaries(orgs: list[Organization], today: date) -> list[OrganizationSummary]:
-    summaries = {org.id: OrganizationSummary(org) for org in orgs}
-    ids = list(summaries)
+    ids = [org.id for org in orgs]
     if not ids:
         return []
+    summaries = {org.id: OrganizationSummary(org) for org in orgs}
+    # Live, not cached: the leader's name belongs to no organization's data version.
     for engagement in db.session.scalars(
         sa.select(Engagement)
         .where(Engagement.organization_id.in_(ids))
@@ -77,12 +89,25 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
         .order_by(Engagement.starts_on)
     ):
         summaries[engagement.organization_id].engagement = engagement
+    counts = rollups.per_organization(
+        "summary", ids, today, lambda stale: _summary_counts(stale, today), _Counts
+    )
+    for org_id, summary in summaries.items():
+        c = counts[org_id]
+        summary.programs, summary.initiatives = c.programs, c.initiatives
+        summary.by_phase, summary.by_stage = c.by_phase, c.by_stage
+        summary.open_criteria, summary.overdue_criteria = c.open_criteria, c.overdue_criteria
+    return [summaries[org.id] for org in orgs]
+
+
+def _summary_counts(ids: list[int], today: date) -> dict[int, _Counts]:
+    out: dict[int, _Counts] = defaultdict(_Counts)
     for org_id, count in db.session.execute(
         sa.select(Program.organization_id, sa.func.count())
         .where(Program.organization_id.in_(ids))
         .group_by(Program.organization_id)
     ):
-        summaries[org_id].programs = count
+        out[org_id].programs = count
     cur = current_phase_positions(ids)
     # A literal, not a bound parameter: PostgreSQL must see the SELECT and GROUP BY expressions
     # as the same one.
@@ -93,10 +118,10 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
         .where(Initiative.organization_id.in_(ids))
         .group_by(Initiative.organization_id, position_or_done, Initiative.stage)
     ):
-        summary = summaries[org_id]
-        summary.initiatives += count
-        summary.by_phase[position] = summary.by_phase.get(position, 0) + count
-        summary.by_stage[str(stage)] = summary.by_stage.get(str(stage), 0) + count
+        c = out[org_id]
+        c.initiatives += count
+        c.by_phase[position] = c.by_phase.get(position, 0) + count
+        c.by_stage[str(stage)] = c.by_stage.get(str(stage), 0) + count
     open_in_active_phase = (
         sa.select(
             ExitCriterion.organization_id,
@@ -112,9 +137,9 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
         .group_by(ExitCriterion.organization_id)
     )
     for org_id, open_count, overdue in db.session.execute(open_in_active_phase):
-        summaries[org_id].open_criteria = open_count
-        summaries[org_id].overdue_criteria = int(overdue or 0)
-    return [summaries[org.id] for org in orgs]
+        out[org_id].open_criteria = open_count
+        out[org_id].overdue_criteria = int(overdue or 0)
+    return out
 
 
 @dataclass
@@ -130,20 +155,24 @@ class CriterionRow:
     owner_name: str | None
 
 
-def _criterion_rows(where: list[Any], limit: int) -> list[CriterionRow]:
+def _criterion_rows(where: list[Any], limit: int, per_organization: bool = False) -> Any:
+    """Open criteria of active phases, soonest due first; with `per_organization`, the first
+    `limit` of each organization (a window), as (organization id, row) pairs."""
     owner = sa.orm.aliased(User)
-    query = (
-        sa.select(
-            ExitCriterion.id,
-            ExitCriterion.title,
-            ExitCriterion.due_on,
-            Organization.slug,
-            Organization.name,
-            Initiative.id,
-            Initiative.name,
-            Phase.kind,
-            owner.name,
-        )
+    order = (ExitCriterion.due_on.is_(None), ExitCriterion.due_on, ExitCriterion.id)
+    columns = [
+        ExitCriterion.id,
+        ExitCriterion.title,
+        ExitCriterion.due_on,
+        Organization.slug,
+        Organization.name,
+        Initiative.id,
+        Initiative.name,
+        Phase.kind,
+        owner.name,
+    ]
+    query: Any = (
+        sa.select(*columns)
         .join(Phase, Phase.id == ExitCriterion.phase_id)
         .join(Initiative, Initiative.id == Phase.initiative_id)
         .join(Organization, Organization.id == ExitCriterion.organization_id)
@@ -153,17 +182,36 @@ def _criterion_rows(where: list[Any], limit: int) -> list[CriterionRow]:
             Phase.status.in_([PhaseStatus.IN_PROGRESS, PhaseStatus.IN_REVIEW]),
             *where,
         )
-        .order_by(ExitCriterion.due_on.is_(None), ExitCriterion.due_on, ExitCriterion.id)
-        .limit(limit)
     )
-    return [CriterionRow(*row) for row in db.session.execute(query)]
+    if not per_organization:
+        return [
+            CriterionRow(*row) for row in db.session.execute(query.order_by(*order).limit(limit))
+        ]
+    rank = sa.func.row_number().over(partition_by=ExitCriterion.organization_id, order_by=order)
+    ranked = query.add_columns(ExitCriterion.organization_id.label("org_id"), rank.label("rank"))
+    sub = ranked.subquery()
+    rows = db.session.execute(sa.select(sub).where(sub.c.rank <= limit)).all()
+    return [(row[-2], CriterionRow(*row[:-2])) for row in rows]
+
+
+def _sort_key(row: CriterionRow) -> tuple[bool, date, int]:
+    return (row.due_on is None, row.due_on or date.max, row.id)
 
 
 def overdue_criteria(org_ids: list[int] | None, today: date, limit: int = 20) -> list[CriterionRow]:
-    where: list[Any] = [ExitCriterion.due_on < today]
-    if org_ids is not None:
-        where.append(ExitCriterion.organization_id.in_(org_ids))
-    return _criterion_rows(where, limit)
+    """The `limit` most overdue open criteria across the organizations: each organization's
+    first `limit` are a roll-up (recomputed when its data changes), merged here."""
+
+    def compute(stale: list[int]) -> dict[int, list[CriterionRow]]:
+        where = [ExitCriterion.due_on < today, ExitCriterion.organization_id.in_(stale)]
+        out: dict[int, list[CriterionRow]] = defaultdict(list)
+        for org_id, row in _criterion_rows(where, limit, per_organization=True):
+            out[org_id].append(row)
+        return out
+
+    per_org = rollups.per_organization("overdue", org_ids, today, compute, list)
+    merged = [row for rows in per_org.values() for row in rows]
+    return sorted(merged, key=_sort_key)[:limit]
 
 
 def criteria_waiting_on(
