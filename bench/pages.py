@@ -3,6 +3,8 @@ framework floor (a trivial page of the same app), for one database at one scale.
 
     python bench/pages.py --database-url sqlite:///bench/L.db --scale L [--requests 40]
 
+Pages are measured as they are read (roll-ups kept) and, for the portfolio and dashboard,
+right after a write in the busiest organization (its roll-ups recomputed).
 Prints a table and merges its rows into bench/results.json
 (page, database, scale, p50_ms, p95_ms, queries, floor_p95_ms). It reports; it never fails.
 """
@@ -30,6 +32,7 @@ from governance.models import (
     Organization,
     User,
 )
+from governance.rollups import new_version
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -55,6 +58,13 @@ PAGES: list[tuple[str, Callable[[Context], str], str]] = [
     ("api_lineage", lambda c: f"/api/v1/lineage?nodeId={c['source_node']}&depth=20", "scoped"),
 ]
 FLOOR = ("floor", lambda c: "/login", "anonymous")
+# The same pages right after a write in the busiest organization: its roll-ups are recomputed
+# (governance/rollups.py), the other organizations' are reused. The write is simulated by giving
+# the organization a new data version, as every flush that touches its rows does.
+AFTER_A_WRITE: list[tuple[str, Callable[[Context], str], str]] = [
+    ("portfolio_after_write", lambda c: "/", "leader"),
+    ("dashboard_after_write", lambda c: f"/orgs/{c['org']}/dashboard", "leader"),
+]
 
 
 def context(org_id: int | None = None) -> Context:
@@ -105,7 +115,12 @@ def context(org_id: int | None = None) -> Context:
 
 
 def _measure(
-    app: Flask, ctx: Context, path: str, who: str, requests: int
+    app: Flask,
+    ctx: Context,
+    path: str,
+    who: str,
+    requests: int,
+    before: Callable[[], None] | None = None,
 ) -> tuple[float, float, int]:
     client = app.test_client()
     if who == "leader":
@@ -124,11 +139,15 @@ def _measure(
             raise SystemExit(f"{path} answered {response.status_code}")
     with app.app_context():
         engine = db.engine
+    if before:
+        before()
     sa.event.listen(engine, "before_cursor_execute", count)
     client.get(path, headers=headers)
     sa.event.remove(engine, "before_cursor_execute", count)
     times = []
     for _ in range(requests):
+        if before:
+            before()
         start = time.perf_counter()
         client.get(path, headers=headers)
         times.append((time.perf_counter() - start) * 1000)
@@ -137,15 +156,32 @@ def _measure(
     return statistics.median(times), p95, queries[0]
 
 
-def run(database_url: str, scale: str, requests: int) -> list[dict[str, Any]]:
+def run(
+    database_url: str, scale: str, requests: int, only: set[str] | None = None
+) -> list[dict[str, Any]]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         ctx = context()
     database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     _p50, floor_p95, _q = _measure(app, ctx, FLOOR[1](ctx), FLOOR[2], requests)
+
+    def write_in_busiest() -> None:
+        with app.app_context():
+            db.session.execute(
+                sa.update(Organization)
+                .where(Organization.id == ctx["org_id"])
+                .values(data_version=new_version())
+            )
+            db.session.commit()
+
     rows = []
-    for name, build, who in PAGES:
-        p50, p95, queries = _measure(app, ctx, build(ctx), who, requests)
+    measured = [(page, None) for page in PAGES] + [
+        (page, write_in_busiest) for page in AFTER_A_WRITE
+    ]
+    for (name, build, who), before in measured:
+        if only and name not in only:
+            continue
+        p50, p95, queries = _measure(app, ctx, build(ctx), who, requests, before)
         rows.append(
             {
                 "page": name,
@@ -205,10 +241,11 @@ def main() -> None:
     parser.add_argument("--scale", default="S")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--table", action="store_true", help="print bench/results.json and stop")
+    parser.add_argument("--only", help="comma-separated page names (default: every page)")
     args = parser.parse_args()
     if args.table:
         rows = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-        order = {name: n for n, (name, _b, _w) in enumerate(PAGES)}
+        order = {name: n for n, (name, _b, _w) in enumerate(PAGES + AFTER_A_WRITE)}
         rows.sort(key=lambda r: (r["database"], order.get(r["page"], 99), r["scale"]))
         print_table(rows)
         misses = targets(rows)
@@ -218,7 +255,8 @@ def main() -> None:
         return
     if not args.database_url:
         parser.error("--database-url is required")
-    rows = run(args.database_url, args.scale, args.requests)
+    only = set(args.only.split(",")) if args.only else None
+    rows = run(args.database_url, args.scale, args.requests, only)
     print_table(rows)
     save(rows)
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, render_template, send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from governance import dashboards
+from governance import charts, dashboards
 from governance.charts import Chart
 from governance.loaders import get_organization
 from governance.permissions import visible_organization_ids
@@ -59,14 +59,7 @@ def _csv(chart: Chart, name: str) -> Response:
 
 @bp.app_template_filter("cell")
 def cell(value: object) -> str:
-    """A table cell as people read it: no 'None', dates as ISO, numbers without noise."""
-    if value is None:
-        return "—"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
+    return charts.cell(value)
 
 
 @bp.get("/favicon.ico")
