@@ -6,7 +6,7 @@ changes one organization at a time. So every flush that touches a row of an orga
 gives that organization a new random `data_version` in the same transaction (see
 `install`), and a roll-up computed for an organization is kept, in this process, under the
 version it was computed from (and the day, for figures that count what is overdue today).
-A figure reads the organizations' versions in one query, reuses what is current, and
+A request reads the organizations' versions in one query, reuses what is current, and
 recomputes only the organizations that changed, all of them in one set of queries.
 
 Reading the version before the data means a cached roll-up is never older than the version it
@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -59,14 +59,25 @@ def cache() -> RollupCache:
     return current_app.extensions.setdefault("governance.rollups", RollupCache())
 
 
+_MEMO = "governance.data_versions"
+
+
 def data_versions(org_ids: list[int] | None) -> dict[int, str | None]:
-    """organization id -> its data version (one query). None (rows only ever bulk-loaded,
-    never written through the app) is a version like any other: the first write through the
-    app replaces it."""
-    query = sa.select(Organization.id, Organization.data_version)
-    if org_ids is not None:
-        query = query.where(Organization.id.in_(org_ids))
-    return {org_id: version for org_id, version in db.session.execute(query)}
+    """organization id -> its data version. Read once per request (every organization's, one
+    small query) whatever the number of roll-ups the page asks for, and read again after the
+    request writes. None (rows only ever bulk-loaded, never written through the app) is a
+    version like any other: the first write through the app replaces it."""
+    memo: dict[int, str | None] | None = (
+        request.environ.get(_MEMO) if has_request_context() else None
+    )
+    if memo is None:
+        query = sa.select(Organization.id, Organization.data_version)
+        memo = {org_id: version for org_id, version in db.session.execute(query)}
+        if has_request_context():
+            request.environ[_MEMO] = memo
+    if org_ids is None:
+        return memo
+    return {org_id: memo[org_id] for org_id in org_ids if org_id in memo}
 
 
 def per_organization(
@@ -122,6 +133,8 @@ def _touched_organizations(session: Session) -> Iterable[int]:
 def _after_flush(session: Session, _flush_context: Any) -> None:
     org_ids = list(_touched_organizations(session))
     if org_ids:
+        if has_request_context():
+            request.environ.pop(_MEMO, None)
         session.connection().execute(
             sa.update(Organization.__table__)
             .where(Organization.__table__.c.id.in_(org_ids))
