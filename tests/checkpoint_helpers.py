@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from governance.enums import CriterionStatus
+from governance.enums import CheckpointKind, CheckpointStatus, CriterionStatus
 from governance.extensions import db
-from governance.models import AuditEvent, Decision, ExitCriterion, Initiative, User
+from governance.models import AuditEvent, Checkpoint, Decision, ExitCriterion, Initiative, User
+from governance.models.base import utcnow
 from governance.operations import criteria as criteria_ops
 from governance.operations.decisions import record_decision
 from governance.operations.phases import is_evaluated, waive
@@ -95,3 +97,30 @@ def unchanged(before: tuple[int, int, bool]) -> bool:
 
 def form(outcome: str = "approved", comment: str = "", **extra: Any) -> dict[str, Any]:
     return {"outcome": outcome, "comment": comment, **extra}
+
+
+def many_checkpoints(
+    initiative: Initiative, requester: User, count: int, *, every: int = 3
+) -> list[Checkpoint]:
+    """`count` checkpoints over the initiative's phases, written directly (no gate rules):
+    every `every`-th one approved, the others pending; requested at the same second in pairs so
+    pages must order ties by id. Oldest first, as the lists show them."""
+    start = utcnow() - timedelta(days=count)
+    made = []
+    for n in range(count):
+        phase = initiative.phases[n % len(initiative.phases)]
+        made.append(
+            Checkpoint(
+                organization_id=initiative.organization_id,
+                initiative_id=initiative.id,
+                kind=CheckpointKind.PHASE,
+                phase_id=phase.id,
+                status=CheckpointStatus.APPROVED if n % every == 0 else CheckpointStatus.PENDING,
+                requested_by_id=requester.id,
+                requested_at=start + timedelta(hours=n // 2),
+                request_note=f"Request {n}",
+            )
+        )
+    db.session.add_all(made)
+    db.session.commit()
+    return sorted(made, key=lambda c: (c.requested_at, c.id))

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from checkpoint_helpers import fingerprint, meet_all, own_every_phase, unchanged
+from checkpoint_helpers import fingerprint, many_checkpoints, meet_all, own_every_phase, unchanged
 
 from governance.enums import CheckpointStatus, PhaseStatus
 from governance.extensions import db
@@ -239,3 +239,71 @@ def test_a_waiver_through_the_web_records_a_decision(world, as_user):
     assert done.status_code == 302
     db.session.expire_all()
     assert criterion.status.value == "waived" and criterion.waived_by_decision_id
+
+
+# ---- keyset pages of the queue (issue 7) --------------------------------------------------
+
+
+def _queue_ids(html, section):
+    """Checkpoint ids linked from one list of the queue page: "decide" or "mine"."""
+    decide, _, mine = html.partition("Your requests waiting for someone else")
+    part = decide if section == "decide" else mine
+    return list(dict.fromkeys(int(i) for i in re.findall(r"/checkpoints/(\d+)\?", part)))
+
+
+def _next(html, label):
+    found = re.search(rf'href="([^"]*)" rel="next">{label}', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_queue_pages_by_50_oldest_first_with_the_total(world, as_user):
+    made = many_checkpoints(world["initiative"], world["users"]["contributor"], 120)
+    pending = [c.id for c in made if c.is_pending]
+    assert len(pending) == 80
+    client = as_user(world["users"]["pmo"])
+    first = client.get("/reviews").get_data(as_text=True)
+    assert "80 pending checkpoints you may decide" in first and "Showing 50 on this page" in first
+    assert _queue_ids(first, "decide") == pending[:50]
+    link = _next(first, "Next page")
+    assert link == f"/reviews?after={pending[49]}"
+    second = client.get(link)
+    assert second.status_code == 200
+    html = second.get_data(as_text=True)
+    assert _queue_ids(html, "decide") == pending[50:] and _next(html, "Next page") is None
+    assert "80 pending checkpoints" in html and "First page" in html
+
+
+def test_the_requesters_own_list_pages_separately(world, as_user):
+    made = many_checkpoints(world["initiative"], world["users"]["contributor"], 90)
+    pending = [c.id for c in made if c.is_pending]
+    client = as_user(world["users"]["contributor"])
+    first = client.get("/reviews").get_data(as_text=True)
+    assert "60 waiting, oldest first" in first and "No checkpoint is waiting" in first
+    mine = [
+        int(i) for i in re.findall(r"/checkpoints/(\d+)\"", first.partition("Your requests")[2])
+    ]
+    assert mine == pending[:50]
+    link = _next(first, "Next page of your requests")
+    assert link == f"/reviews?mine_after={pending[49]}"
+    html = client.get(link).get_data(as_text=True)
+    mine = [int(i) for i in re.findall(r"/checkpoints/(\d+)\"", html.partition("Your requests")[2])]
+    assert mine == pending[50:] and _next(html, "Next page of your requests") is None
+
+
+@pytest.mark.parametrize("cursor", ["after=abc", "after=999999", "after=-1", "mine_after=x"])
+def test_a_bad_queue_cursor_shows_the_first_page(world, as_user, pending, cursor):
+    response = as_user(world["users"]["pmo"]).get(f"/reviews?{cursor}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "not valid; showing the first page" in html
+    assert "Objectives signed off by the COO." in html
+
+
+def test_a_cursor_from_an_organization_one_cannot_decide_is_refused(world, as_user):
+    theirs = many_checkpoints(world["other_initiative"], world["users"]["outsider"], 2)
+    ours = many_checkpoints(world["initiative"], world["users"]["contributor"], 3)
+    html = as_user(world["users"]["pmo"]).get(f"/reviews?after={theirs[0].id}")
+    html = html.get_data(as_text=True)
+    assert "showing the first page" in html and _queue_ids(html, "decide") == [
+        c.id for c in ours if c.is_pending
+    ]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from bench import generate, pages
 from bench.synth import Sizes, build
-from governance.models import User
+from governance.models import Initiative, User
 from governance.seed import load_demo
 
 SMALL = Sizes(1, 2, 30, 5, 2, 2, 1, 3, 200)
@@ -77,3 +77,48 @@ def test_every_main_page_does_as_many_queries_at_both_sizes(app, db, as_user):
         name: (before[name], after[name]) for name in before if before[name] != after[name]
     }
     assert not differing, f"queries (small, big) per page: {differing}"
+
+
+def _queries(db: Any, client: Any, path: str, headers: dict[str, str]) -> int:
+    db.session.remove()  # a production request starts with an empty session
+    queries: list[Any] = []
+
+    def count(*args: Any) -> None:
+        queries.append(args)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path, headers=headers)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, path
+    return len(queries)
+
+
+def test_checkpoint_pages_do_as_many_queries_with_few_and_many(db, world, as_user):
+    from checkpoint_helpers import many_checkpoints
+
+    from governance.operations.people import create_token
+
+    users = world["users"]
+    _token, plain = create_token(users["leader"], None)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    browser, api = as_user(users["leader"]), as_user(None)
+    counts = []
+    ids = (world["initiative"].id, users["contributor"].id, users["leader"].id)
+    for size in (9, 300):
+        initiative = db.session.get(Initiative, ids[0])
+        contributor, leader = db.session.get(User, ids[1]), db.session.get(User, ids[2])
+        made = many_checkpoints(initiative, contributor, size)
+        mine = many_checkpoints(initiative, leader, size)
+        cursor, own = made[1].id, mine[1].id
+        paths = [
+            (api, "/api/v1/orgs/acme-freight/checkpoints?limit=5", headers),
+            (api, f"/api/v1/orgs/acme-freight/checkpoints?limit=5&after={cursor}", headers),
+            (api, f"/api/v1/orgs/acme-freight/checkpoints?after={cursor}&status=pending", headers),
+            (browser, "/reviews", {}),
+            (browser, f"/reviews?after={cursor}&mine_after={own}", {}),
+        ]
+        counts.append([_queries(db, client, path, h) for client, path, h in paths])
+    assert counts[0] == counts[1], f"queries (few, many) per page: {counts}"

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload
 
 from governance.api.auth import api_organization, api_user, token_required
+from governance.api.schemas import PageArgs
 from governance.enums import CheckpointStatus
 from governance.errors import DomainError
 from governance.errors_web import json_error
@@ -20,6 +21,7 @@ from governance.models import Checkpoint
 from governance.operations import checkpoints as ops
 from governance.operations.phases import subject_of
 from governance.permissions import Action
+from governance.queries.checkpoints import after_checkpoint
 
 blp = Blueprint(
     "api_checkpoints",
@@ -57,9 +59,21 @@ class CheckpointSchema(ma.Schema):
 
 class CheckpointList(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CheckpointSchema))
+    next_after = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "Pass as `after` to get the next page; null on the last page"},
+    )
 
 
-class CheckpointFilter(ma.Schema):
+class CheckpointFilter(PageArgs):
+    after = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The id of the last checkpoint received: the page starts after its"
+            " (requested_at, id)"
+        },
+    )
     status = ma.fields.String(
         load_default=None, validate=ma.validate.OneOf([s.value for s in CheckpointStatus])
     )
@@ -125,8 +139,10 @@ def _refused(error: DomainError) -> Response:
 @token_required
 @blp.arguments(CheckpointFilter, location="query")
 @blp.response(200, CheckpointList)
-def list_checkpoints(args: dict[str, Any], slug: str) -> dict[str, Any]:
-    """An organization's checkpoints, oldest request first; filter by status or initiative."""
+@blp.alt_response(400, description="`after` is not a checkpoint of this organization")
+def list_checkpoints(args: dict[str, Any], slug: str) -> Any:
+    """An organization's checkpoints, oldest request first, in keyset pages (`after` = the id
+    of the last checkpoint you got); filter by status or initiative."""
     org = api_organization(slug)
     query = (
         sa.select(Checkpoint)
@@ -140,12 +156,21 @@ def list_checkpoints(args: dict[str, Any], slug: str) -> dict[str, Any]:
             joinedload(Checkpoint.organization),
         )
         .order_by(Checkpoint.requested_at, Checkpoint.id)
+        .limit(args["limit"] + 1)
     )
+    if args["after"] is not None:
+        keyset = after_checkpoint(args["after"], Checkpoint.organization_id == org.id)
+        if keyset is None:
+            return json_error(400, "`after` is not a checkpoint of this organization.")
+        query = query.where(keyset)
     if args["status"]:
         query = query.where(Checkpoint.status == args["status"])
     if args["initiative_id"] is not None:
         query = query.where(Checkpoint.initiative_id == args["initiative_id"])
-    return {"items": [_dump(c) for c in db.session.scalars(query)]}
+    rows = list(db.session.scalars(query).unique())
+    more = len(rows) > args["limit"]
+    rows = rows[: args["limit"]]
+    return {"items": [_dump(c) for c in rows], "next_after": rows[-1].id if more else None}
 
 
 @blp.post("/<slug>/checkpoints")

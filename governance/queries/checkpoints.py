@@ -98,11 +98,47 @@ def _open_evidence_count() -> Any:
     )
 
 
-def review_queue(
-    user: User, today: date, *, mine: bool = False, limit: int = 200
-) -> list[QueueRow]:
-    """Pending checkpoints the user may decide (oldest first), or, with `mine`, the ones they
-    requested and wait on someone else."""
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass
+class QueuePage:
+    """One keyset page of a review queue list, oldest first."""
+
+    rows: list[QueueRow]
+    total: int  # every pending checkpoint of the list, not only this page's
+    after: int | None  # the cursor this page starts after; None on the first page
+    next_after: int | None  # the cursor of the next page; None on the last page
+    bad_cursor: bool = False  # the cursor was not a checkpoint of this list: first page shown
+
+
+def _queue_scope(user: User, mine: bool) -> list[Any]:
+    """Which checkpoints a list shows, whatever their status (a cursor may be decided since)."""
+    if mine:
+        return [Checkpoint.requested_by_id == user.id]
+    scope = [Checkpoint.requested_by_id != user.id]
+    org_ids = _deciding_org_ids(user)
+    if org_ids is not None:
+        scope.append(Checkpoint.organization_id.in_(org_ids))
+    return scope
+
+
+def after_checkpoint(cursor_id: int, *scope: Any) -> Any | None:
+    """The keyset condition "(requested_at, id) after this checkpoint's", or None when the
+    cursor is not a checkpoint within `scope` (one query)."""
+    found = db.session.scalar(sa.select(Checkpoint.id).where(Checkpoint.id == cursor_id, *scope))
+    if found is None:
+        return None
+    # The cursor's time is read in SQL, never round-tripped through Python (ties compare equal).
+    cursor = aliased(Checkpoint)
+    requested_at = sa.select(cursor.requested_at).where(cursor.id == cursor_id).scalar_subquery()
+    return sa.or_(
+        Checkpoint.requested_at > requested_at,
+        sa.and_(Checkpoint.requested_at == requested_at, Checkpoint.id > cursor_id),
+    )
+
+
+def _queue_rows(scope: list[Any], today: date, keyset: Any | None, limit: int) -> list[QueueRow]:
     requester = aliased(User)
     open_count = _open_evidence_count().label("open")
     query = (
@@ -111,17 +147,12 @@ def review_queue(
         .join(Initiative, Initiative.id == Checkpoint.initiative_id)
         .join(requester, requester.id == Checkpoint.requested_by_id)
         .options(joinedload(Checkpoint.phase), joinedload(Checkpoint.stage_gate))
-        .where(Checkpoint.status == CheckpointStatus.PENDING)
+        .where(Checkpoint.status == CheckpointStatus.PENDING, *scope)
         .order_by(Checkpoint.requested_at, Checkpoint.id)
         .limit(limit)
     )
-    if mine:
-        query = query.where(Checkpoint.requested_by_id == user.id)
-    else:
-        org_ids = _deciding_org_ids(user)
-        if org_ids is not None:
-            query = query.where(Checkpoint.organization_id.in_(org_ids))
-        query = query.where(Checkpoint.requested_by_id != user.id)
+    if keyset is not None:
+        query = query.where(keyset)
     rows = []
     for checkpoint, org, initiative, who, open_count in db.session.execute(query):
         rows.append(
@@ -137,6 +168,44 @@ def review_queue(
             )
         )
     return rows
+
+
+def review_queue(
+    user: User, today: date, *, mine: bool = False, limit: int = 200
+) -> list[QueueRow]:
+    """Pending checkpoints the user may decide (oldest first), or, with `mine`, the ones they
+    requested and wait on someone else."""
+    return _queue_rows(_queue_scope(user, mine), today, None, limit)
+
+
+def review_queue_page(
+    user: User,
+    today: date,
+    *,
+    mine: bool = False,
+    after: int | None = None,
+    limit: int = QUEUE_PAGE_SIZE,
+) -> QueuePage:
+    """A keyset page of `review_queue`, with the list's total: three queries at most (the
+    cursor's position, the page, one COUNT), whatever the number of checkpoints."""
+    scope = _queue_scope(user, mine)
+    keyset = after_checkpoint(after, *scope) if after is not None else None
+    bad_cursor = after is not None and keyset is None
+    rows = _queue_rows(scope, today, keyset, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    total = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Checkpoint)
+        .where(Checkpoint.status == CheckpointStatus.PENDING, *scope)
+    )
+    return QueuePage(
+        rows,
+        int(total or 0),
+        after if keyset is not None else None,
+        rows[-1].checkpoint.id if more else None,
+        bad_cursor,
+    )
 
 
 # ---- one checkpoint ---------------------------------------------------------------------

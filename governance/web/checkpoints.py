@@ -40,11 +40,24 @@ bp = Blueprint("checkpoints", __name__)
 @bp.get("/reviews")
 @login_required
 def queue() -> ResponseReturnValue:
+    """Keyset pages of 50, oldest first: `after` pages the checkpoints to decide, `mine_after`
+    the person's own requests. A cursor that is not an id of the list shows its first page."""
     today = date.today()
+    after = request.args.get("after", type=int)
+    mine_after = request.args.get("mine_after", type=int)
+    bad = any(
+        request.args.get(name) and value is None
+        for name, value in (("after", after), ("mine_after", mine_after))
+    )
+    page = q.review_queue_page(current_user, today, after=after)
+    mine = q.review_queue_page(current_user, today, mine=True, after=mine_after)
     return render_template(
         "checkpoints/queue.html",
-        rows=q.review_queue(current_user, today),
-        mine=q.review_queue(current_user, today, mine=True),
+        page=page,
+        rows=page.rows,
+        mine_page=mine,
+        mine=mine.rows,
+        bad_cursor=bad or page.bad_cursor or mine.bad_cursor,
         today=today,
     )
 
