@@ -331,9 +331,7 @@ def _matrix_rows(
         cursor_rn = sa.null()
         start: sa.ColumnElement[Any] = sa.literal_column("1", sa.Integer())
     else:
-        cursor_rn = (
-            sa.select(numbered.c.rn).where(numbered.c.id == cursor).scalar_subquery()
-        )
+        cursor_rn = sa.select(numbered.c.rn).where(numbered.c.id == cursor).scalar_subquery()
         if after is not None:
             start = sa.func.coalesce(cursor_rn + 1, 1)
         else:

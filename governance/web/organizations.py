@@ -31,7 +31,9 @@ def show(slug: str) -> ResponseReturnValue:
     summary = q.organization_summaries([org], today)[0]
     programs = q.program_rows(org)
     notes: list[str] = []
-    program = _int_arg("program", notes, "That program filter is not a number; showing every program.")
+    program = _int_arg(
+        "program", notes, "That program filter is not a number; showing every program."
+    )
     if program is not None and program not in {p.id for p in programs}:
         # The same words for a program of another organization as for none: nothing leaks.
         notes.append("No such program in this organization; showing every program.")
