@@ -175,37 +175,6 @@ def criteria_waiting_on(
     return _criterion_rows(where, limit)
 
 
-@dataclass
-class InitiativeRow:
-    initiative: Initiative
-    phases: dict[int, Phase]
-    current_position: int
-
-
-def initiative_matrix(org: Organization) -> dict[int, list[InitiativeRow]]:
-    """program_id -> its initiatives with their seven phases (two queries)."""
-    initiatives = list(
-        db.session.scalars(
-            sa.select(Initiative)
-            .where(Initiative.organization_id == org.id)
-            .options(sa.orm.joinedload(Initiative.owner))
-            .order_by(Initiative.name)
-        )
-    )
-    phases: dict[int, dict[int, Phase]] = defaultdict(dict)
-    if initiatives:
-        for phase in db.session.scalars(sa.select(Phase).where(Phase.organization_id == org.id)):
-            phases[phase.initiative_id][phase.position] = phase
-    rows: dict[int, list[InitiativeRow]] = defaultdict(list)
-    for initiative in initiatives:
-        own = phases[initiative.id]
-        current = min(
-            (pos for pos, p in own.items() if p.status != PhaseStatus.COMPLETE), default=DONE
-        )
-        rows[initiative.program_id].append(InitiativeRow(initiative, own, current))
-    return rows
-
-
 MATRIX_PAGE_SIZE = 25
 _STATUS_LABELS = {status: label(status) for status in PhaseStatus}
 _NOT_STARTED = (PhaseStatus.NOT_STARTED.value, _STATUS_LABELS[PhaseStatus.NOT_STARTED])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from markupsafe import Markup
 
 from governance.enums import PHASE_TITLES, PhaseKind, Role
 from governance.errors import DomainError
@@ -55,10 +57,30 @@ def show(slug: str) -> ResponseReturnValue:
         program=program,
         page=page,
         notes=list(dict.fromkeys(notes)),
-        phase_titles=[PHASE_TITLES[kind] for kind in PhaseKind],
+        phase_titles=_TITLES,
+        cells=_cells(page),
         overdue=q.overdue_criteria([org.id], today),
         members=q.members_of(org),
     )
+
+
+_TITLES = [PHASE_TITLES[kind] for kind in PhaseKind]
+
+
+@cache
+def _cell(position: int, value: str, text: str) -> Markup:
+    """One matrix cell; 7 phases x 4 statuses, so each is built and escaped once."""
+    return Markup('<td class="cell s-{}" title="{}: {}">{}</td>').format(
+        value, _TITLES[position], text, text
+    )
+
+
+def _cells(page: q.MatrixPage) -> dict[int, Markup]:
+    """initiative id -> its seven phase cells: one template expression a row, not seven."""
+    return {
+        row.id: Markup("").join(_cell(i, value, text) for i, (value, text) in enumerate(row.cells))
+        for row in page.rows
+    }
 
 
 def _int_arg(name: str, notes: list[str], note: str) -> int | None:
