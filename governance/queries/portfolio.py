@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -275,9 +276,36 @@ def _matrix_rows(
     limit: int,
 ) -> tuple[list[MatrixRow], int, int, bool]:
     """(page rows without cells, total, position of the first row, whether the cursor is known)."""
-    where: list[Any] = [Initiative.organization_id == org.id]
-    if program_id is not None:
-        where.append(Initiative.program_id == program_id)
+    mode = "after" if after is not None else "before" if before is not None else "first"
+    cursor = after if after is not None else before
+    params = {"org_id": org.id, "program_id": program_id, "cursor": cursor, "limit": limit}
+    query = _matrix_query(program_id is not None, mode)
+    rows: list[MatrixRow] = []
+    total, first, cursor_known = 0, 1, False
+    for record in db.session.execute(query, params):
+        if not rows:
+            total, first = record.total, record.rn
+            cursor_known = record.cursor_rn is not None
+        rows.append(
+            MatrixRow(
+                id=record.id,
+                name=record.name,
+                program_id=record.program_id,
+                stage=str(getattr(record.stage, "value", record.stage)),
+                stage_label=label(record.stage),
+                risk_label=label(record.risk_tier),
+                cells=[],
+            )
+        )
+    return rows, total, first, cursor_known
+
+
+@cache
+def _matrix_query(by_program: bool, mode: str) -> sa.Select[Any]:
+    """The page query, built once per shape: only its parameters change between requests."""
+    where: list[Any] = [Initiative.organization_id == sa.bindparam("org_id", type_=sa.Integer)]
+    if by_program:
+        where.append(Initiative.program_id == sa.bindparam("program_id", type_=sa.Integer))
     numbered = (
         sa.select(
             Initiative.id,
@@ -294,44 +322,28 @@ def _matrix_rows(
         .where(*where)
         .cte("numbered")
     )
-    cursor = after if after is not None else before
+    limit = sa.bindparam("limit", type_=sa.Integer)
     cursor_rn: sa.ColumnElement[Any]
-    if cursor is None:
+    start: sa.ColumnElement[Any]
+    if mode == "first":
         cursor_rn = sa.null()
-        start: sa.ColumnElement[Any] = sa.literal_column("1", sa.Integer())
+        start = sa.literal_column("1", sa.Integer())
     else:
+        cursor = sa.bindparam("cursor", type_=sa.Integer)
         cursor_rn = sa.select(numbered.c.rn).where(numbered.c.id == cursor).scalar_subquery()
-        if after is not None:
+        if mode == "after":
             start = sa.func.coalesce(cursor_rn + 1, 1)
         else:
             start = sa.case(
                 (cursor_rn.is_(None), 1), (cursor_rn - limit < 1, 1), else_=cursor_rn - limit
             )
     # The page ends before the cursor when going back, even if fewer than `limit` precede it.
-    end = start + limit if before is None else sa.func.coalesce(cursor_rn, start + limit)
-    query = (
+    end = sa.func.coalesce(cursor_rn, start + limit) if mode == "before" else start + limit
+    return (
         sa.select(numbered, cursor_rn.label("cursor_rn"))
         .where(numbered.c.rn >= start, numbered.c.rn < end)
         .order_by(numbered.c.rn)
     )
-    rows: list[MatrixRow] = []
-    total, first, cursor_known = 0, 1, False
-    for record in db.session.execute(query):
-        if not rows:
-            total, first = record.total, record.rn
-            cursor_known = record.cursor_rn is not None
-        rows.append(
-            MatrixRow(
-                id=record.id,
-                name=record.name,
-                program_id=record.program_id,
-                stage=str(getattr(record.stage, "value", record.stage)),
-                stage_label=label(record.stage),
-                risk_label=label(record.risk_tier),
-                cells=[],
-            )
-        )
-    return rows, total, first, cursor_known
 
 
 @dataclass
