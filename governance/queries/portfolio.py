@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from governance import rollups
-from governance.enums import CriterionStatus, PhaseKind, PhaseStatus
+from governance.enums import CriterionStatus, PhaseKind, PhaseStatus, label
 from governance.extensions import db
 from governance.models import (
     Engagement,
@@ -223,35 +224,201 @@ def criteria_waiting_on(
     return _criterion_rows(where, limit)
 
 
+MATRIX_PAGE_SIZE = 25
+_STATUS_LABELS = {status: label(status) for status in PhaseStatus}
+_NOT_STARTED = (PhaseStatus.NOT_STARTED.value, _STATUS_LABELS[PhaseStatus.NOT_STARTED])
+
+
 @dataclass
-class InitiativeRow:
-    initiative: Initiative
-    phases: dict[int, Phase]
-    current_position: int
+class MatrixRow:
+    """One initiative of the organization page's matrix, as plain values ready to print."""
+
+    id: int
+    name: str
+    program_id: int
+    stage: str
+    stage_label: str
+    risk_label: str
+    cells: list[tuple[str, str]]  # per phase position 1..7: (status value, status label)
 
 
-def initiative_matrix(org: Organization) -> dict[int, list[InitiativeRow]]:
-    """program_id -> its initiatives with their seven phases (two queries)."""
-    initiatives = list(
-        db.session.scalars(
-            sa.select(Initiative)
-            .where(Initiative.organization_id == org.id)
-            .options(sa.orm.joinedload(Initiative.owner))
-            .order_by(Initiative.name)
-        )
+@dataclass
+class MatrixPage:
+    """One keyset page of the initiative matrix, ordered by program name then initiative name.
+
+    `first`..`last` are the 1-based positions of the page's rows among `total`;
+    `next_after` / `previous_before` are the cursors of the next and previous pages (the id of
+    the page's last / first initiative), None at either end; `unknown_cursor` says the cursor
+    asked for is not an initiative of the list (stale or foreign link): the first page is shown.
+    """
+
+    rows: list[MatrixRow]
+    total: int
+    first: int
+    last: int
+    next_after: int | None
+    previous_before: int | None
+    unknown_cursor: bool = False
+
+    def groups(self) -> list[tuple[int, list[MatrixRow]]]:
+        """Consecutive rows of one program, in page order."""
+        out: list[tuple[int, list[MatrixRow]]] = []
+        for row in self.rows:
+            if not out or out[-1][0] != row.program_id:
+                out.append((row.program_id, []))
+            out[-1][1].append(row)
+        return out
+
+
+def initiative_matrix_page(
+    org: Organization,
+    program_id: int | None = None,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = MATRIX_PAGE_SIZE,
+) -> MatrixPage:
+    """A page of `limit` initiatives with their phases, in two queries whatever the size.
+
+    The cursor is an initiative id: `after` starts the page just past it, `before` ends it just
+    before it. The rows are numbered in SQL (program name, program id, initiative name, id), so
+    one query finds the cursor's place, the page, its position and the total; a cursor outside
+    the list falls back to the first page. Only the page's phases are loaded, as plain rows.
+    """
+    rows, total, start, cursor_known = _matrix_rows(org, program_id, after, before, limit)
+    given = after is not None or before is not None
+    unknown = given and not cursor_known
+    if given and not rows:  # a cursor at either end of the list, or a list that shrank
+        rows, total, start, _ = _matrix_rows(org, program_id, None, None, limit)
+        unknown = True
+    ids = [row.id for row in rows]
+    cells: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+    if ids:
+        for initiative_id, position, status in db.session.execute(
+            sa.select(Phase.initiative_id, Phase.position, Phase.status).where(
+                Phase.organization_id == org.id, Phase.initiative_id.in_(ids)
+            )
+        ):
+            status = PhaseStatus(status)
+            cells[initiative_id][position] = (status.value, _STATUS_LABELS[status])
+    positions = range(1, len(PhaseKind) + 1)
+    for row in rows:
+        own = cells[row.id]
+        row.cells = [own.get(position, _NOT_STARTED) for position in positions]
+    last = start + len(rows) - 1
+    return MatrixPage(
+        rows=rows,
+        total=total,
+        first=start if rows else 0,
+        last=last if rows else 0,
+        next_after=rows[-1].id if rows and last < total else None,
+        previous_before=rows[0].id if rows and start > 1 else None,
+        unknown_cursor=unknown,
     )
-    phases: dict[int, dict[int, Phase]] = defaultdict(dict)
-    if initiatives:
-        for phase in db.session.scalars(sa.select(Phase).where(Phase.organization_id == org.id)):
-            phases[phase.initiative_id][phase.position] = phase
-    rows: dict[int, list[InitiativeRow]] = defaultdict(list)
-    for initiative in initiatives:
-        own = phases[initiative.id]
-        current = min(
-            (pos for pos, p in own.items() if p.status != PhaseStatus.COMPLETE), default=DONE
+
+
+def _matrix_rows(
+    org: Organization,
+    program_id: int | None,
+    after: int | None,
+    before: int | None,
+    limit: int,
+) -> tuple[list[MatrixRow], int, int, bool]:
+    """(page rows without cells, total, position of the first row, whether the cursor is known)."""
+    mode = "after" if after is not None else "before" if before is not None else "first"
+    cursor = after if after is not None else before
+    params = {"org_id": org.id, "program_id": program_id, "cursor": cursor, "limit": limit}
+    query = _matrix_query(program_id is not None, mode)
+    rows: list[MatrixRow] = []
+    total, first, cursor_known = 0, 1, False
+    for record in db.session.execute(query, params):
+        if not rows:
+            total, first = record.total, record.rn
+            cursor_known = record.cursor_rn is not None
+        rows.append(
+            MatrixRow(
+                id=record.id,
+                name=record.name,
+                program_id=record.program_id,
+                stage=str(getattr(record.stage, "value", record.stage)),
+                stage_label=label(record.stage),
+                risk_label=label(record.risk_tier),
+                cells=[],
+            )
         )
-        rows[initiative.program_id].append(InitiativeRow(initiative, own, current))
-    return rows
+    return rows, total, first, cursor_known
+
+
+@cache
+def _matrix_query(by_program: bool, mode: str) -> sa.Select[Any]:
+    """The page query, built once per shape: only its parameters change between requests."""
+    where: list[Any] = [Initiative.organization_id == sa.bindparam("org_id", type_=sa.Integer)]
+    if by_program:
+        where.append(Initiative.program_id == sa.bindparam("program_id", type_=sa.Integer))
+    numbered = (
+        sa.select(
+            Initiative.id,
+            Initiative.name,
+            Initiative.program_id,
+            Initiative.stage,
+            Initiative.risk_tier,
+            sa.func.row_number()
+            .over(order_by=(Program.name, Program.id, Initiative.name, Initiative.id))
+            .label("rn"),
+            sa.func.count().over().label("total"),
+        )
+        .join(Program, Program.id == Initiative.program_id)
+        .where(*where)
+        .cte("numbered")
+    )
+    limit = sa.bindparam("limit", type_=sa.Integer)
+    cursor_rn: sa.ColumnElement[Any]
+    start: sa.ColumnElement[Any]
+    if mode == "first":
+        cursor_rn = sa.null()
+        start = sa.literal_column("1", sa.Integer())
+    else:
+        cursor = sa.bindparam("cursor", type_=sa.Integer)
+        cursor_rn = sa.select(numbered.c.rn).where(numbered.c.id == cursor).scalar_subquery()
+        if mode == "after":
+            start = sa.func.coalesce(cursor_rn + 1, 1)
+        else:
+            start = sa.case(
+                (cursor_rn.is_(None), 1), (cursor_rn - limit < 1, 1), else_=cursor_rn - limit
+            )
+    # The page ends before the cursor when going back, even if fewer than `limit` precede it.
+    end = sa.func.coalesce(cursor_rn, start + limit) if mode == "before" else start + limit
+    return (
+        sa.select(numbered, cursor_rn.label("cursor_rn"))
+        .where(numbered.c.rn >= start, numbered.c.rn < end)
+        .order_by(numbered.c.rn)
+    )
+
+
+@dataclass
+class ProgramRow:
+    id: int
+    name: str
+    description: str | None
+    owner_name: str | None
+    initiatives: int
+
+
+def program_rows(org: Organization) -> list[ProgramRow]:
+    """The organization's programs by name, with their owner and initiative count (one query)."""
+    owner = sa.orm.aliased(User)
+    count = (
+        sa.select(sa.func.count())
+        .where(Initiative.program_id == Program.id)
+        .correlate(Program)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(Program.id, Program.name, Program.description, owner.name, count)
+        .outerjoin(owner, owner.id == Program.owner_id)
+        .where(Program.organization_id == org.id)
+        .order_by(Program.name, Program.id)
+    )
+    return [ProgramRow(*row) for row in db.session.execute(query)]
 
 
 def programs_of(org: Organization) -> list[Program]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from markupsafe import Markup
 
 from governance.enums import PHASE_TITLES, PhaseKind, Role
 from governance.errors import DomainError
@@ -29,17 +31,71 @@ def show(slug: str) -> ResponseReturnValue:
     org = get_organization(slug)
     today = date.today()
     summary = q.organization_summaries([org], today)[0]
+    programs = q.program_rows(org)
+    notes: list[str] = []
+    program = _int_arg(
+        "program", notes, "That program filter is not a number; showing every program."
+    )
+    if program is not None and program not in {p.id for p in programs}:
+        # The same words for a program of another organization as for none: nothing leaks.
+        notes.append("No such program in this organization; showing every program.")
+        program = None
+    after = _int_arg("after", notes, "That page link is not valid; showing the first page.")
+    before = _int_arg("before", notes, "That page link is not valid; showing the first page.")
+    # Both cursors given: `after` wins (a next link is what people follow most).
+    page = q.initiative_matrix_page(
+        org, program, after=after, before=before if after is None else None
+    )
+    if page.unknown_cursor:
+        notes.append("That page link is out of date; showing the first page.")
     return render_template(
         "organizations/show.html",
         org=org,
         summary=summary,
-        programs=q.programs_of(org),
-        matrix=q.initiative_matrix(org),
-        phase_kinds=list(PhaseKind),
-        phase_titles=PHASE_TITLES,
+        programs=programs,
+        program_names={p.id: p.name for p in programs},
+        program=program,
+        page=page,
+        notes=list(dict.fromkeys(notes)),
+        phase_titles=_TITLES,
+        cells=_cells(page),
         overdue=q.overdue_criteria([org.id], today),
         members=q.members_of(org),
     )
+
+
+_TITLES = [PHASE_TITLES[kind] for kind in PhaseKind]
+
+
+@cache
+def _cell(position: int, value: str, text: str) -> Markup:
+    """One matrix cell; 7 phases x 4 statuses, so each is built and escaped once."""
+    return Markup('<td class="cell s-{}" title="{}: {}">{}</td>').format(
+        value, _TITLES[position], text, text
+    )
+
+
+def _cells(page: q.MatrixPage) -> dict[int, Markup]:
+    """initiative id -> its seven phase cells: one template expression a row, not seven."""
+    return {
+        row.id: Markup("").join(_cell(i, value, text) for i, (value, text) in enumerate(row.cells))
+        for row in page.rows
+    }
+
+
+def _int_arg(name: str, notes: list[str], note: str) -> int | None:
+    """A positive integer query parameter; anything else is ignored with a note."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0 or value > 2**62:
+        notes.append(note)
+        return None
+    return value
 
 
 @bp.route("/orgs/new", methods=["GET", "POST"])
