@@ -260,3 +260,69 @@ def test_threshold_form_is_for_managers_and_refuses_bad_windows(world, as_user, 
     assert bad.status_code == 400 and _count(db, KpiThreshold) == 0
     assert as_user(world["users"]["pmo"]).post(url, data=data).status_code == 302
     assert db.session.scalar(sa.select(KpiThreshold.window_days)) == 28
+
+
+def _page_queries(app, db, client, path):
+    db.session.remove()  # a request starts with an empty session
+    queries = []
+
+    def count(*args):
+        queries.append(args)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_initiative_page_issues_as_many_queries_for_1_and_5_kpi_thresholds(
+    world, app, as_user, db
+):
+    initiative = world["initiative"]
+    path, phases = _base(world), list(initiative.phases)
+    kpi = _kpi(initiative)
+    objectives.record_measurement(kpi, TODAY - timedelta(days=3), Decimal(90))
+    objectives.add_kpi_threshold(phases[-1], kpi, Comparator.AT_LEAST, Decimal(92), 30)
+    db.session.commit()
+    client = as_user(world["users"]["contributor"])
+    assert client.get(path).status_code == 200
+    one = _page_queries(app, db, client, path)
+    initiative = db.session.get(type(initiative), initiative.id)
+    phases, kpi = list(initiative.phases), db.session.get(Kpi, kpi.id)
+    for phase, comparator in zip(
+        phases,
+        (Comparator.AT_MOST, Comparator.ABOVE, Comparator.BELOW, Comparator.AT_LEAST),
+        strict=False,
+    ):
+        objectives.add_kpi_threshold(phase, kpi, comparator, Decimal(91), 7)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(KpiThreshold)) == 5
+    assert _page_queries(app, db, client, path) == one
+
+
+def test_thresholds_evaluated_together_match_each_evaluated_alone(world, db):
+    from governance.rules.maturity import evaluate_thresholds
+
+    initiative = world["initiative"]
+    kpi, other = _kpi(initiative), _kpi(initiative)
+    phases = list(initiative.phases)
+    limits = [
+        objectives.add_kpi_threshold(phases[0], kpi, Comparator.AT_LEAST, Decimal(92), 30),
+        objectives.add_kpi_threshold(phases[0], kpi, Comparator.AT_MOST, Decimal(93), 5),
+        objectives.add_kpi_threshold(phases[1], kpi, Comparator.ABOVE, Decimal("91.9"), 60),
+        objectives.add_kpi_threshold(phases[1], other, Comparator.BELOW, Decimal(80), 30),
+        objectives.add_kpi_threshold(phases[-1], other, Comparator.AT_LEAST, Decimal(1), 1),
+    ]
+    for days, value in ((40, 85), (20, 93.5), (10, 91.9), (1, 94), (0, 92)):
+        objectives.record_measurement(kpi, TODAY - timedelta(days=days), Decimal(str(value)))
+    objectives.record_measurement(other, TODAY - timedelta(days=12), Decimal(79))
+    db.session.flush()
+    criteria = [db.session.get(ExitCriterion, limit.criterion_id) for limit in limits]
+    together = evaluate_thresholds(criteria)
+    alone = {c.id: evaluate_threshold(c) for c in criteria}
+    assert together == alone
+    assert [r.passed for r in alone.values()] == [False, False, False, True, False]
+    assert "no measurement in the last 1 days" in alone[criteria[-1].id].failures[0].reason

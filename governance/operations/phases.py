@@ -22,7 +22,7 @@ from governance.permissions import Action, can
 from governance.rules import (
     RuleResult,
     evaluate,
-    evaluate_criterion,
+    evaluate_criteria,
     evaluates_per_criterion,
     load_rules,
 )
@@ -58,15 +58,28 @@ def assess(
     evidence), so an approval is compared with the facts it relied on.
     """
     results: dict[str, RuleResult] = {}
+    waived = [c for c in criteria if c.status == CriterionStatus.WAIVED]
+    ruled = [
+        c
+        for c in criteria
+        if c.status != CriterionStatus.WAIVED
+        and is_evaluated(c)
+        and (only_rules_for is None or c.id in only_rules_for)
+    ]
+    # Parameterised criteria (KPI thresholds) in one batch per rule: a fixed number of queries.
+    per_criterion = evaluate_criteria(
+        [c for c in ruled if c.rule and evaluates_per_criterion(c.rule)]
+    )
+    ruled_ids = {c.id for c in ruled}
+    waived_ids = {c.id for c in waived}
     states = []
     for c in criteria:
-        if c.status == CriterionStatus.WAIVED:
+        if c.id in waived_ids:
             states.append(CriterionState(c, CriterionStatus.WAIVED))
             continue
-        use_rule = is_evaluated(c) and (only_rules_for is None or c.id in only_rules_for)
-        if use_rule and c.rule:
-            if evaluates_per_criterion(c.rule):
-                result = evaluate_criterion(c)
+        if c.id in ruled_ids and c.rule:
+            if c.id in per_criterion:
+                result = per_criterion[c.id]
             else:
                 if c.rule not in results:
                     results[c.rule] = evaluate(c.rule, initiative)

@@ -331,12 +331,17 @@ def initiative_gates(initiative: Initiative) -> InitiativeGates:
     views: dict[int, GateView] = {}
     all_states: dict[int, CriterionState] = {}
     stage_views: list[GateView] = []
+    # Every criterion of the page assessed at once: each rule evaluated once (a rule may gate a
+    # phase and a stage gate) and the KPI thresholds in one batch, whatever their number.
+    everything = [c for phase in phases for c in phase.criteria]
+    everything += [c for gate in gates for c in gate.criteria]
+    assessed = {s.criterion.id: s for s in assess(everything, initiative)}
     for phase in phases:
-        views[phase.id] = GateView(
-            PHASE_TITLES[phase.kind], phase, None, assess(phase.criteria, initiative)
-        )
+        phase_states = [assessed[c.id] for c in phase.criteria]
+        views[phase.id] = GateView(PHASE_TITLES[phase.kind], phase, None, phase_states)
     for gate in gates:
-        stage_views.append(GateView(gate.title, None, gate, assess(gate.criteria, initiative)))
+        gate_states = [assessed[c.id] for c in gate.criteria]
+        stage_views.append(GateView(gate.title, None, gate, gate_states))
     by_gate: dict[tuple[str, int | None], GateView] = {}
     for view in views.values():
         by_gate[("p", view.phase.id if view.phase else None)] = view

@@ -57,7 +57,11 @@ RULES: dict[str, Rule] = {}
 # Rules whose parameters live with each criterion (e.g. a KPI threshold): evaluated per criterion.
 CriterionCheck = Callable[["ExitCriterion", date], RuleResult]
 CRITERION_RULES: dict[str, CriterionCheck] = {}
+# The same rules evaluated for many criteria at once (a fixed number of queries for a page).
+CriteriaCheck = Callable[[list["ExitCriterion"], date], dict[int, RuleResult]]
+CRITERION_BATCH_RULES: dict[str, CriteriaCheck] = {}
 C = TypeVar("C", bound=Callable[..., RuleResult])
+B = TypeVar("B", bound=Callable[..., dict[int, RuleResult]])
 
 # Modules that define rules; each area adds its own module here.
 RULE_MODULES = ["governance.rules.core"]
@@ -82,6 +86,14 @@ def criterion_rule(name: str) -> Callable[[C], C]:
     return register
 
 
+def criterion_batch_rule(name: str) -> Callable[[B], B]:
+    def register(check: B) -> B:
+        CRITERION_BATCH_RULES[name] = check
+        return check
+
+    return register
+
+
 def evaluates_per_criterion(name: str) -> bool:
     load_rules()
     return name in CRITERION_RULES
@@ -92,6 +104,26 @@ def evaluate_criterion(criterion: ExitCriterion, today: date | None = None) -> R
     load_rules()
     assert criterion.rule is not None
     return CRITERION_RULES[criterion.rule](criterion, today or date.today())
+
+
+def evaluate_criteria(
+    criteria: list[ExitCriterion], today: date | None = None
+) -> dict[int, RuleResult]:
+    """Criterion id -> result for parameterised criteria: one batch per rule when it has one."""
+    load_rules()
+    today = today or date.today()
+    by_rule: dict[str, list[ExitCriterion]] = {}
+    for criterion in criteria:
+        assert criterion.rule is not None
+        by_rule.setdefault(criterion.rule, []).append(criterion)
+    results: dict[int, RuleResult] = {}
+    for name, group in by_rule.items():
+        batch = CRITERION_BATCH_RULES.get(name)
+        if batch is not None:
+            results.update(batch(group, today))
+        else:
+            results.update({c.id: CRITERION_RULES[name](c, today) for c in group})
+    return results
 
 
 def load_rules() -> dict[str, Rule]:

@@ -8,10 +8,12 @@ generic `evaluate(name, initiative)` can ask.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from governance.catalog import maturity_dimensions
 from governance.enums import COMPARATOR_SIGNS, Comparator
@@ -27,7 +29,7 @@ from governance.models import (
     Objective,
     Phase,
 )
-from governance.rules import Failure, RuleResult, criterion_rule, rule
+from governance.rules import Failure, RuleResult, criterion_batch_rule, criterion_rule, rule
 
 KPI_FRESH_DAYS = 90
 
@@ -121,43 +123,103 @@ def _failing(comparator: Comparator, threshold: Decimal) -> sa.ColumnElement[boo
     }[comparator]
 
 
+def thresholds_failures(limits: Sequence[KpiThreshold], today: date) -> dict[int, list[Failure]]:
+    """Threshold id -> its failures, for every threshold at once: one query for all of them.
+
+    A threshold fails without any measurement in its window, or with one that misses it. The
+    `limits` must have their KPI loaded (`joinedload(KpiThreshold.kpi)`) to stay at one query.
+    """
+    if not limits:
+        return {}
+    # One SELECT per threshold, joined by UNION ALL: each keeps its own window and comparison
+    # (the same predicates as when evaluated alone), and the whole is a single query.
+    parts = [
+        sa.select(
+            sa.literal(limit.id, sa.Integer).label("threshold_id"),
+            KpiMeasurement.id.label("measurement_id"),
+            KpiMeasurement.measured_on,
+            KpiMeasurement.value,
+            sa.case((_failing(limit.comparator, limit.threshold), 1), else_=0).label("misses"),
+        ).where(
+            KpiMeasurement.kpi_id == limit.kpi_id,
+            KpiMeasurement.measured_on >= today - timedelta(days=limit.window_days - 1),
+            KpiMeasurement.measured_on <= today,
+        )
+        for limit in limits
+    ]
+    both = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    rows = db.session.execute(
+        sa.select(both.c.threshold_id, both.c.measured_on, both.c.value, both.c.misses).order_by(
+            both.c.threshold_id, both.c.measured_on, both.c.measurement_id
+        )
+    ).all()
+    seen: dict[int, int] = {}
+    missed: dict[int, list[tuple[date, Decimal]]] = {}
+    for threshold_id, day, value, misses in rows:
+        seen[threshold_id] = seen.get(threshold_id, 0) + 1
+        if misses:
+            missed.setdefault(threshold_id, []).append((day, value))
+    failures: dict[int, list[Failure]] = {}
+    for limit in limits:
+        kpi = limit.kpi
+        if not seen.get(limit.id):
+            failures[limit.id] = [
+                Failure(kpi.name, f"no measurement in the last {limit.window_days} days")
+            ]
+            continue
+        sign = COMPARATOR_SIGNS[limit.comparator]
+        failures[limit.id] = [
+            Failure(
+                f"{kpi.name} on {day:%d %b %Y}",
+                f"{value.normalize():f} {kpi.unit} is not {sign} {limit.threshold.normalize():f}",
+            )
+            for day, value in missed.get(limit.id, [])
+        ]
+    return failures
+
+
 def threshold_failures(limit: KpiThreshold, today: date) -> list[Failure]:
     """Fails without any measurement in the window, or with one that misses the threshold."""
-    since = today - timedelta(days=limit.window_days - 1)
-    in_window = sa.and_(
-        KpiMeasurement.kpi_id == limit.kpi_id,
-        KpiMeasurement.measured_on >= since,
-        KpiMeasurement.measured_on <= today,
-    )
-    count = db.session.scalar(sa.select(sa.func.count()).where(in_window)) or 0
-    kpi = limit.kpi
-    if count == 0:
-        return [Failure(kpi.name, f"no measurement in the last {limit.window_days} days")]
-    misses = db.session.execute(
-        sa.select(KpiMeasurement.measured_on, KpiMeasurement.value)
-        .where(in_window, _failing(limit.comparator, limit.threshold))
-        .order_by(KpiMeasurement.measured_on)
-    ).all()
-    sign = COMPARATOR_SIGNS[limit.comparator]
-    return [
-        Failure(
-            f"{kpi.name} on {day:%d %b %Y}",
-            f"{value.normalize():f} {kpi.unit} is not {sign} {limit.threshold.normalize():f}",
+    return thresholds_failures([limit], today)[limit.id]
+
+
+def _limits_of(criteria_ids: list[int]) -> dict[int, KpiThreshold]:
+    """Criterion id -> its KPI threshold (with the KPI), in one query."""
+    if not criteria_ids:
+        return {}
+    return {
+        limit.criterion_id: limit
+        for limit in db.session.scalars(
+            sa.select(KpiThreshold)
+            .where(KpiThreshold.criterion_id.in_(criteria_ids))
+            .options(joinedload(KpiThreshold.kpi))
         )
-        for day, value in misses
-    ]
+    }
+
+
+@criterion_batch_rule("kpi_threshold")
+def evaluate_thresholds(
+    criteria: list[ExitCriterion], today: date | None = None
+) -> dict[int, RuleResult]:
+    """Criterion id -> result, for every KPI-threshold criterion given: two queries in all."""
+    today = today or date.today()
+    limits = _limits_of([c.id for c in criteria])
+    failures = thresholds_failures(list(limits.values()), today)
+    results = {}
+    for criterion in criteria:
+        limit = limits.get(criterion.id)
+        if limit is None:
+            failure = Failure(criterion.title, "has no KPI threshold defined")
+            results[criterion.id] = RuleResult("kpi_threshold", criterion.title, False, [failure])
+            continue
+        found = failures[limit.id]
+        results[criterion.id] = RuleResult("kpi_threshold", criterion.title, not found, found)
+    return results
 
 
 @criterion_rule("kpi_threshold")
 def evaluate_threshold(criterion: ExitCriterion, today: date | None = None) -> RuleResult:
-    limit = db.session.scalar(
-        sa.select(KpiThreshold).where(KpiThreshold.criterion_id == criterion.id)
-    )
-    if limit is None:
-        failure = Failure(criterion.title, "has no KPI threshold defined")
-        return RuleResult("kpi_threshold", criterion.title, False, [failure])
-    failures = threshold_failures(limit, today or date.today())
-    return RuleResult("kpi_threshold", criterion.title, not failures, failures)
+    return evaluate_thresholds([criterion], today)[criterion.id]
 
 
 @rule("kpi_threshold", "KPI threshold met in every measurement of its window")
@@ -167,8 +229,10 @@ def kpi_threshold(initiative: Initiative, today: date) -> list[Failure]:
         .join(ExitCriterion, ExitCriterion.id == KpiThreshold.criterion_id)
         .join(Phase, Phase.id == ExitCriterion.phase_id)
         .where(Phase.initiative_id == initiative.id)
+        .options(joinedload(KpiThreshold.kpi))
         .order_by(KpiThreshold.id)
     ).all()
     if not limits:
         return [Failure(initiative.name, "has no KPI threshold defined")]
-    return [failure for limit in limits for failure in threshold_failures(limit, today)]
+    failures = thresholds_failures(limits, today)
+    return [failure for limit in limits for failure in failures[limit.id]]
