@@ -233,3 +233,68 @@ def test_the_pages_draw_the_graph_without_inline_script(world, chain, as_user):
 def test_the_organization_page_links_to_its_lineage(world, as_user):
     page = as_user(world["users"]["auditor"]).get("/orgs/acme-freight").get_data(as_text=True)
     assert "/orgs/acme-freight/lineage" in page
+
+
+def test_the_organization_graph_draws_the_most_connected_artifacts_first(world, chain, db):
+    from governance.queries import lineage as q
+
+    graph = q.org_graph(world["org"], limit=2)
+    assert {a.name for a in graph.artifacts} == {"parcels", "fraud@1"}  # two edges each
+    assert graph.total == 5 and graph.capped
+    assert graph.edges == [(chain["dataset"].id, chain["version"].id)]  # drawn ends only
+    tie = q.org_graph(world["org"], limit=3)  # one edge each: the most recent first
+    assert {a.name for a in tie.artifacts} == {"parcels", "fraud@1", "fraud-api"}
+    assert not q.org_graph(world["org"]).capped
+
+
+def test_the_lineage_page_says_how_many_artifacts_it_shows(world, chain, as_user, db, monkeypatch):
+    from governance.queries import lineage as q
+
+    client = as_user(world["users"]["auditor"])
+    page = client.get("/orgs/acme-freight/lineage").get_data(as_text=True)
+    assert "Showing" not in page and "Artifacts as a table (5)" in page
+    monkeypatch.setattr(q, "GRAPH_LIMIT", 3)
+    page = client.get("/orgs/acme-freight/lineage").get_data(as_text=True)
+    assert "Showing 3 of 5 artifacts" in page and "filter by initiative to see the rest" in page
+    assert "Artifacts as a table (3 of 5, the ones drawn)" in page
+    assert page.count("/orgs/acme-freight/lineage/") - page.count("/impact") >= 3
+    assert "scans" not in page.split("Artifacts as a table")[1]  # one edge, oldest: not drawn
+    filtered = client.get(f"/orgs/acme-freight/lineage?initiative={world['initiative'].id}")
+    text = filtered.get_data(as_text=True)
+    assert "Showing 3 of 5 artifacts" in text and "filter by initiative" not in text
+
+
+def _index_queries(db, client):
+    db.session.remove()
+    queries = []
+
+    def count(*args):
+        queries.append(args)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/orgs/acme-freight/lineage")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(queries), response.get_data(as_text=True)
+
+
+def test_the_lineage_page_queries_and_draws_a_bounded_graph_whatever_the_size(
+    world, chain, as_user, db, monkeypatch
+):
+    from governance.queries import lineage as q
+
+    monkeypatch.setattr(q, "GRAPH_LIMIT", 4)
+    client = as_user(world["users"]["auditor"])
+    client.get("/orgs/acme-freight/lineage")
+    small, _ = _index_queries(db, client)
+    org, initiative = world["org"], world["initiative"]
+    org = db.session.get(type(org), org.id)
+    for n in range(20):
+        data = ops.ArtifactInput("acme", f"table-{n}", initiative_id=initiative.id)
+        ops.register_artifact(org, ArtifactKind.DATASET, data)
+    db.session.commit()
+    big, page = _index_queries(db, client)
+    assert big == small
+    assert "Showing 4 of 25 artifacts" in page and "Artifacts as a table (4 of 25" in page

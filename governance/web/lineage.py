@@ -38,8 +38,13 @@ def _status() -> int:
     return 400 if request.method == "POST" else 200
 
 
-def _figure(org: Organization, graph: Subgraph | q.OrgGraph, focus: int | None = None) -> str:
-    names = {i.id: i.name for i in q.initiatives_of(org)}
+def _figure(
+    org: Organization,
+    graph: Subgraph | q.OrgGraph,
+    focus: int | None = None,
+    initiatives: list[Any] | None = None,
+) -> str:
+    names = {i.id: i.name for i in (q.initiatives_of(org) if initiatives is None else initiatives)}
     if isinstance(graph, Subgraph):
         artifacts = [r.artifact for r in graph.nodes]
         edges = [(e.source_id, e.target_id) for e in graph.edges]
@@ -69,7 +74,7 @@ def index(slug: str) -> ResponseReturnValue:
         "lineage/index.html",
         org=org,
         graph=graph,
-        figure=_figure(org, graph) if graph.artifacts else None,
+        figure=_figure(org, graph, initiatives=initiatives) if graph.artifacts else None,
         initiatives=initiatives,
         initiative_id=initiative_id,
         kinds=list(K),
