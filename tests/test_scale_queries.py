@@ -42,20 +42,7 @@ def _counts(app: Any, db: Any, as_user: Any, org_id: int) -> dict[str, int]:
         headers = {"Authorization": f"Bearer {ctx[who]}"} if who in ("token", "scoped") else {}
         path = build_path(ctx)
         assert client.get(path, headers=headers).status_code == 200, path
-        # A request in production starts with an empty session: no object already loaded.
-        db.session.remove()
-        queries: list[Any] = []
-
-        def count(*args: Any, queries: list[Any] = queries) -> None:
-            queries.append(args)
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            response = client.get(path, headers=headers)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
-        assert response.status_code == 200, path
-        counts[name] = len(queries)
+        counts[name] = _queries(db, client, path, headers)
     return counts
 
 

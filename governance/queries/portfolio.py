@@ -7,7 +7,7 @@ query count does not grow with the data.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
@@ -56,32 +56,33 @@ def visible_organizations(org_ids: list[int] | None) -> list[Organization]:
 
 
 @dataclass
-class OrganizationSummary:
+class _Counts:
+    """What the portfolio counts per organization: the roll-up kept in governance/rollups.py."""
+
+    programs: int = 0
+    initiatives: int = 0
+    by_phase: dict[int, int] = field(default_factory=dict)
+    by_stage: dict[str, int] = field(default_factory=dict)
+    overdue_criteria: int = 0
+    open_criteria: int = 0
+
+
+@dataclass(kw_only=True)
+class OrganizationSummary(_Counts):
     organization: Organization
     engagement: Engagement | None = None
-    programs: int = 0
-    initiatives: int = 0
-    by_phase: dict[int, int] = field(default_factory=dict)
-    by_stage: dict[str, int] = field(default_factory=dict)
-    overdue_criteria: int = 0
-    open_criteria: int = 0
-
-
-@dataclass
-class _Counts:
-    programs: int = 0
-    initiatives: int = 0
-    by_phase: dict[int, int] = field(default_factory=dict)
-    by_stage: dict[str, int] = field(default_factory=dict)
-    overdue_criteria: int = 0
-    open_criteria: int = 0
 
 
 def organization_summaries(orgs: list[Organization], today: date) -> list[OrganizationSummary]:
     ids = [org.id for org in orgs]
     if not ids:
         return []
-    summaries = {org.id: OrganizationSummary(org) for org in orgs}
+    counts = rollups.per_organization(
+        "summary", ids, today, lambda stale: _summary_counts(stale, today), _Counts
+    )
+    summaries = {
+        org.id: OrganizationSummary(organization=org, **asdict(counts[org.id])) for org in orgs
+    }
     # Live, not cached: the leader's name belongs to no organization's data version.
     for engagement in db.session.scalars(
         sa.select(Engagement)
@@ -90,14 +91,6 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
         .order_by(Engagement.starts_on)
     ):
         summaries[engagement.organization_id].engagement = engagement
-    counts = rollups.per_organization(
-        "summary", ids, today, lambda stale: _summary_counts(stale, today), _Counts
-    )
-    for org_id, summary in summaries.items():
-        c = counts[org_id]
-        summary.programs, summary.initiatives = c.programs, c.initiatives
-        summary.by_phase, summary.by_stage = c.by_phase, c.by_stage
-        summary.open_criteria, summary.overdue_criteria = c.open_criteria, c.overdue_criteria
     return [summaries[org.id] for org in orgs]
 
 
