@@ -33,6 +33,7 @@ from governance.models import (
     User,
 )
 from governance.rollups import new_version
+from governance.startup import settle_heap
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -162,6 +163,7 @@ def run(
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         ctx = context()
+    settle_heap()  # as a gunicorn worker does (gunicorn.conf.py)
     database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     _p50, floor_p95, _q = _measure(app, ctx, FLOOR[1](ctx), FLOOR[2], requests)
 

@@ -129,6 +129,38 @@ def test_models_need_lineage_to_a_source(world, db):
     assert evaluate("models_have_lineage_to_source", initiative).passed
 
 
+def test_each_model_is_traced_on_its_own_and_cycles_end(world, db):
+    org, initiative = world["org"], world["initiative"]
+    traced = _make(org, initiative, ArtifactKind.MODEL, "traced")
+    looped = _make(org, initiative, ArtifactKind.MODEL, "looped")
+    source = _make(org, initiative, ArtifactKind.DATA_SOURCE, "s")
+    first = _make(org, initiative, ArtifactKind.DATASET, "d0")
+    ops.add_edge(source, first, EdgeKind.DERIVED_FROM)
+    previous = first
+    for n in range(1, 6):  # a chain of datasets: the source is six steps up
+        dataset = _make(org, initiative, ArtifactKind.DATASET, f"d{n}")
+        ops.add_edge(previous, dataset, EdgeKind.DERIVED_FROM)
+        previous = dataset
+    ops.add_edge(previous, traced, EdgeKind.TRAINED_ON)
+    # A loop of its own, with no source anywhere upstream: reported, and the walk ends.
+    other = _make(org, initiative, ArtifactKind.DATASET, "loop")
+    ops.add_edge(other, looped, EdgeKind.TRAINED_ON)
+    ops.add_edge(looped, other, EdgeKind.FEEDS)
+    # While the traced model feeds the loop, the loop is traced through it; not without.
+    ops.add_edge(traced, other, EdgeKind.FEEDS)
+    result = evaluate("models_have_lineage_to_source", initiative)
+    assert [f.record for f in result.failures] == []
+    ops.remove_edge(
+        db.session.scalar(
+            sa.select(LineageEdge).where(
+                LineageEdge.source_id == traced.id, LineageEdge.target_id == other.id
+            )
+        )
+    )
+    result = evaluate("models_have_lineage_to_source", initiative)
+    assert [f.record for f in result.failures] == ["Model looped"]
+
+
 def test_production_versions_must_be_registered(world, db):
     org, initiative = world["org"], world["initiative"]
     assert evaluate("production_versions_registered", initiative).passed  # nothing in production

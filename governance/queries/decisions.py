@@ -3,13 +3,14 @@ decision's history, and the chain's head. A bounded number of queries per page."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from governance import rollups
 from governance.decision_log import Head, chain_head
 from governance.enums import DecisionImpact, DecisionStatus
 from governance.extensions import db
@@ -60,7 +61,6 @@ class LogPage:
     filters: LogFilters
     head: Head | None
     total_entries: int
-    people: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _day_start(day: date) -> datetime:
@@ -130,22 +130,30 @@ def log_page(
         filters=filters,
         head=chain_head(org.id),
         total_entries=int(total or 0),
-        people=people_in_log(org),
     )
 
 
 def people_in_log(org: Organization) -> list[tuple[int, str]]:
-    """Everyone who decided or approved an entry, for the "who" filter."""
-    ids = sa.union(
-        sa.select(Decision.decided_by_id.label("uid")).where(Decision.organization_id == org.id),
-        sa.select(Decision.approved_by_id.label("uid")).where(
-            Decision.organization_id == org.id, Decision.approved_by_id.is_not(None)
-        ),
-    ).subquery()
+    """Everyone who decided or approved an entry, for the "who" filter. Who they are is kept
+    per organization until its log grows (a scan of the whole log otherwise); their names are
+    read fresh, so a renamed person shows under the new name."""
+    ids = rollups.one_organization(
+        "decision_log_people", org.id, date.today(), lambda: _people_ids(org.id)
+    )
     rows = db.session.execute(
-        sa.select(User.id, User.name).where(User.id.in_(sa.select(ids.c.uid))).order_by(User.name)
+        sa.select(User.id, User.name).where(User.id.in_(ids)).order_by(User.name, User.id)
     ).all()
     return [(uid, name) for uid, name in rows]
+
+
+def _people_ids(org_id: int) -> list[int]:
+    ids: sa.CompoundSelect[Any] = sa.union(
+        sa.select(Decision.decided_by_id.label("uid")).where(Decision.organization_id == org_id),
+        sa.select(Decision.approved_by_id.label("uid")).where(
+            Decision.organization_id == org_id, Decision.approved_by_id.is_not(None)
+        ),
+    )
+    return sorted(int(uid) for uid in db.session.scalars(ids))
 
 
 def entry_by_seq(org: Organization, seq: int) -> Decision | None:

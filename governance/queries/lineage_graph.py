@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from governance.enums import ArtifactKind
 from governance.extensions import db
 from governance.models import LineageArtifact, LineageEdge
 
@@ -93,6 +94,36 @@ def reach_depths(
         sa.select(reach.c.node, sa.func.min(reach.c.depth)).group_by(reach.c.node)
     )
     return {int(node): int(depth) for node, depth in rows}
+
+
+def reaching_kind(organization_id: int, start_ids: Iterable[int], kind: ArtifactKind) -> set[int]:
+    """The start artifacts with an artifact of `kind` anywhere upstream.
+
+    One walk upstream that carries each row's start artifact, so the work grows with what lies
+    upstream of the start artifacts, not with the organization's graph (walking downstream from
+    every data source of a large client visits most of its lineage). The rows are (start,
+    artifact) pairs without a depth: UNION keeps each pair once, so every artifact upstream is
+    visited once per start artifact, however many paths lead to it, and a cycle ends the walk.
+    """
+    start_ids = list(start_ids)
+    if not start_ids:
+        return set()
+    artifact = LineageArtifact.__table__
+    edge = LineageEdge.__table__
+    start: Any = sa.select(artifact.c.id.label("origin"), artifact.c.id.label("node")).where(
+        artifact.c.organization_id == organization_id, artifact.c.id.in_(start_ids)
+    )
+    walk = start.cte("walk", recursive=True)
+    step = sa.select(walk.c.origin, edge.c.source_id).select_from(
+        walk.join(edge, edge.c.target_id == walk.c.node)
+    )
+    walk = walk.union(step)
+    # IN, not a join: SQLite runs the join against the walk two orders of magnitude slower.
+    of_kind = sa.select(artifact.c.id).where(
+        artifact.c.organization_id == organization_id, artifact.c.kind == kind
+    )
+    found = db.session.scalars(sa.select(walk.c.origin).where(walk.c.node.in_(of_kind)).distinct())
+    return {int(origin) for origin in found}
 
 
 def subgraph(

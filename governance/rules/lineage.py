@@ -11,7 +11,7 @@ from flask import has_request_context, url_for
 from governance.enums import ArtifactKind, EdgeKind, Environment
 from governance.extensions import db
 from governance.models import Initiative, LineageArtifact, LineageEdge, RollbackPlan
-from governance.queries.lineage_graph import MAX_DEPTH, Direction, reach_depths
+from governance.queries.lineage_graph import reaching_kind
 from governance.rules import Failure, rule
 
 ROLLBACK_TEST_DAYS = 180
@@ -56,14 +56,7 @@ def models_have_lineage_to_source(initiative: Initiative, today: date) -> list[F
     models = _of(initiative, K.MODEL, K.MODEL_VERSION)
     if not models:
         return [Failure("Lineage", "no model or model version is registered for this initiative")]
-    sources = db.session.scalars(
-        sa.select(LineageArtifact.id).where(
-            LineageArtifact.organization_id == initiative.organization_id,
-            LineageArtifact.kind == K.DATA_SOURCE,
-        )
-    ).all()
-    # One walk downstream from every data source: what it reaches is traced to a source.
-    traced = reach_depths(initiative.organization_id, sources, Direction.DOWNSTREAM, MAX_DEPTH)
+    traced = reaching_kind(initiative.organization_id, [m.id for m in models], K.DATA_SOURCE)
     return [
         Failure(_record(m), "has no lineage back to a data source", _url(m))
         for m in models

@@ -40,7 +40,7 @@ from governance.operations import maturity as maturity_ops
 from governance.operations import objectives as ops
 from governance.permissions import Action
 from governance.rules import evaluate
-from governance.rules.maturity import evaluate_threshold
+from governance.rules.maturity import evaluate_thresholds
 from governance.web.helpers import refuse
 
 bp = Blueprint("maturity", __name__, url_prefix="/orgs/<slug>/initiatives/<int:initiative_id>")
@@ -171,16 +171,19 @@ def objectives(slug: str, initiative_id: int) -> ResponseReturnValue:
             .join(ExitCriterion, ExitCriterion.id == KpiThreshold.criterion_id)
             .join(Phase, Phase.id == ExitCriterion.phase_id)
             .where(Phase.initiative_id == initiative.id)
+            .options(selectinload(KpiThreshold.criterion).joinedload(ExitCriterion.phase))
             .order_by(KpiThreshold.id)
         )
     )
+    # One batch for all thresholds: the page's query count does not grow with them.
+    evaluated = evaluate_thresholds([t.criterion for t in thresholds])
     return render_template(
         "maturity/objectives.html",
         org=org,
         initiative=initiative,
         objectives=items,
         measurements=measurements,
-        thresholds=[(t, evaluate_threshold(t.criterion)) for t in thresholds],
+        thresholds=[(t, evaluated[t.criterion_id]) for t in thresholds],
         results=[
             evaluate("objectives_have_baseline_and_target", initiative),
             evaluate("kpis_measured_recently", initiative),
