@@ -119,3 +119,76 @@ def test_editing_a_risk_keeps_optimistic_locking(world, as_user, db):
         as_text=True
     )
     assert "Vendor outage" in listing
+
+
+def _titles(html):
+    import re
+
+    return re.findall(r'<th scope="row">([^<]+)</th>', html)
+
+
+def test_the_register_pages_by_score_and_keeps_its_filters(world, as_user, db):
+    org = world["org"]
+    # 60 drift risks with scores 1..25 (ties broken by id), 5 closed, 3 of another category.
+    made = []
+    for n in range(60):
+        likelihood, impact = 1 + n % 5, 1 + (n // 5) % 5
+        made.append(
+            risks.create_risk(
+                org,
+                title=f"Risk {n:02d}",
+                category=RiskCategory.DRIFT,
+                likelihood=likelihood,
+                impact=impact,
+                mitigation="Retrain" if n < 5 else "",
+                status=RiskStatus.CLOSED if n < 5 else RiskStatus.OPEN,
+            )
+        )
+    for n in range(3):
+        made.append(
+            risks.create_risk(
+                org, title=f"Vendor {n}", category=RiskCategory.VENDOR, likelihood=5, impact=5
+            )
+        )
+    db.session.commit()
+    by_score = sorted(made, key=lambda r: (-r.likelihood * r.impact, r.id))
+    expected = [r.title for r in by_score if r.category == RiskCategory.DRIFT and not r.mitigation]
+    leader = as_user(world["users"]["leader"])
+    first = leader.get("/orgs/acme-freight/risks?category=drift").get_data(as_text=True)
+    assert "55 risks match" in first and "Showing 50 on this page" in first
+    assert _titles(first) == expected[:50]
+    last_shown = next(r for r in made if r.title == expected[49])
+    link = f"after={last_shown.id}"
+    assert link in first and "category=drift" in first.split(link)[0].rsplit("href=", 1)[1]
+    second = leader.get(f"/orgs/acme-freight/risks?category=drift&{link}").get_data(as_text=True)
+    assert _titles(second) == expected[50:] and 'rel="next"' not in second
+    assert "First page" in second
+    every = leader.get("/orgs/acme-freight/risks?status=all").get_data(as_text=True)
+    assert "63 risks match" in every and _titles(every) == [r.title for r in by_score][:50]
+
+
+def test_a_cursor_from_another_organization_shows_the_first_page(world, as_user, db):
+    mine = risks.create_risk(
+        world["org"], title="Ours", category=RiskCategory.VENDOR, likelihood=2, impact=2
+    )
+    foreign = risks.create_risk(
+        world["other"], title="Theirs", category=RiskCategory.VENDOR, likelihood=5, impact=5
+    )
+    db.session.commit()
+    leader = as_user(world["users"]["leader"])
+    for cursor in (str(foreign.id), "nonsense", "999999"):
+        page = leader.get(f"/orgs/acme-freight/risks?after={cursor}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "not valid; showing the first page" in html
+        assert _titles(html) == ["Ours"] and "Theirs" not in html
+    assert mine.id != foreign.id
+
+
+@pytest.mark.parametrize("role,edits", [("contributor", True), ("auditor", False), ("pmo", True)])
+def test_only_contributors_see_edit_links_in_the_register(world, as_user, db, role, edits):
+    risk = risks.create_risk(
+        world["org"], title="Ours", category=RiskCategory.VENDOR, likelihood=2, impact=2
+    )
+    db.session.commit()
+    html = as_user(world["users"][role]).get("/orgs/acme-freight/risks").get_data(as_text=True)
+    assert (f"/risks/{risk.id}/edit" in html) is edits

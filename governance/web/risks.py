@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from governance.enums import RiskCategory, RiskStatus
@@ -22,6 +21,7 @@ from governance.models.risks import HIGH_RISK_SCORE
 from governance.operations import risks as ops
 from governance.permissions import Action
 from governance.queries import portfolio as q
+from governance.queries import risks as rq
 from governance.web.helpers import refuse
 
 bp = Blueprint("risks", __name__, url_prefix="/orgs/<slug>/risks")
@@ -30,25 +30,18 @@ bp = Blueprint("risks", __name__, url_prefix="/orgs/<slug>/risks")
 @bp.get("")
 @login_required
 def index(slug: str) -> ResponseReturnValue:
+    """Pages of 50, highest score first; `after` is the last risk of the previous page."""
     org = get_organization(slug)
-    query = (
-        sa.select(Risk)
-        .where(Risk.organization_id == org.id)
-        .options(joinedload(Risk.owner), joinedload(Risk.initiative))
-        .order_by((Risk.likelihood * Risk.impact).desc(), Risk.id)
-    )
     status = request.args.get("status", "active")
-    if status == "active":
-        query = query.where(Risk.status != RiskStatus.CLOSED)
-    elif status in RiskStatus.__members__.values():
-        query = query.where(Risk.status == RiskStatus(status))
     category = request.args.get("category", "")
-    if category in RiskCategory.__members__.values():
-        query = query.where(Risk.category == RiskCategory(category))
+    after = request.args.get("after", type=int)
+    page = rq.risk_register_page(org, status, category, after)
     return render_template(
         "risks/index.html",
         org=org,
-        risks=list(db.session.scalars(query)),
+        page=page,
+        risks=page.rows,
+        bad_cursor=page.bad_cursor or (bool(request.args.get("after")) and after is None),
         status=status,
         category=category,
         statuses=list(RiskStatus),
