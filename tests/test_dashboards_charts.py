@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from maturity_factories import grow
 
 from governance import dashboards
-from governance.charts import OKABE_ITO
+from governance.charts import OKABE_ITO, Chart
 from governance.extensions import db as _db
 from governance.seed import load_demo
 
@@ -203,3 +203,19 @@ def test_query_count_does_not_grow_with_the_data(world, as_user, db):
     large = {p: _count_queries(client, p) for p in ("/orgs/acme-freight/dashboard", "/")}
     assert large == small
     assert small["/orgs/acme-freight/dashboard"] <= 20
+
+
+def test_the_table_beside_a_figure_escapes_every_value_and_aligns_numbers():
+    chart = Chart(
+        "k",
+        "T",
+        "d",
+        {},
+        ["Name", "Count", "Note"],
+        [['<script>alert("x")</script>', 3, "a & b"], ["Plain", 2.5, None]],
+    )
+    assert str(chart.table_body) == (
+        '<tr><th scope="row">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</th>'
+        '<td class="num">3</td><td>a &amp; b</td></tr>\n'
+        '<tr><th scope="row">Plain</th><td class="num">2.5</td><td>—</td></tr>'
+    )

@@ -144,9 +144,26 @@ def list_checkpoints(args: dict[str, Any], slug: str) -> Any:
     """An organization's checkpoints, oldest request first, in keyset pages (`after` = the id
     of the last checkpoint you got); filter by status or initiative."""
     org = api_organization(slug)
+    # The page's ids first, on the checkpoint table alone; only those rows are then joined to
+    # what they show (joined before the LIMIT, every checkpoint of the client was joined).
+    chosen = (
+        sa.select(Checkpoint.id)
+        .where(Checkpoint.organization_id == org.id)
+        .order_by(Checkpoint.requested_at, Checkpoint.id)
+        .limit(args["limit"] + 1)
+    )
+    if args["after"] is not None:
+        keyset = after_checkpoint(args["after"], Checkpoint.organization_id == org.id)
+        if keyset is None:
+            return json_error(400, "`after` is not a checkpoint of this organization.")
+        chosen = chosen.where(keyset)
+    if args["status"]:
+        chosen = chosen.where(Checkpoint.status == args["status"])
+    if args["initiative_id"] is not None:
+        chosen = chosen.where(Checkpoint.initiative_id == args["initiative_id"])
     query = (
         sa.select(Checkpoint)
-        .where(Checkpoint.organization_id == org.id)
+        .where(Checkpoint.id.in_(chosen.scalar_subquery()))
         .options(
             joinedload(Checkpoint.phase),
             joinedload(Checkpoint.stage_gate),
@@ -156,17 +173,7 @@ def list_checkpoints(args: dict[str, Any], slug: str) -> Any:
             joinedload(Checkpoint.organization),
         )
         .order_by(Checkpoint.requested_at, Checkpoint.id)
-        .limit(args["limit"] + 1)
     )
-    if args["after"] is not None:
-        keyset = after_checkpoint(args["after"], Checkpoint.organization_id == org.id)
-        if keyset is None:
-            return json_error(400, "`after` is not a checkpoint of this organization.")
-        query = query.where(keyset)
-    if args["status"]:
-        query = query.where(Checkpoint.status == args["status"])
-    if args["initiative_id"] is not None:
-        query = query.where(Checkpoint.initiative_id == args["initiative_id"])
     rows = list(db.session.scalars(query).unique())
     more = len(rows) > args["limit"]
     rows = rows[: args["limit"]]

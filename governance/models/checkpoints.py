@@ -68,6 +68,9 @@ class Checkpoint(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     __audited__ = True
     __table_args__ = (
         sa.Index("ix_checkpoint_org_status_requested", "organization_id", "status", "requested_at"),
+        sa.Index(
+            "ix_checkpoint_requester_status_requested", "requested_by_id", "status", "requested_at"
+        ),
         sa.CheckConstraint(
             "(phase_id IS NULL) <> (stage_gate_id IS NULL)", name="reviews_phase_or_stage"
         ),

@@ -141,18 +141,26 @@ def after_checkpoint(cursor_id: int, *scope: Any) -> Any | None:
 def _queue_rows(scope: list[Any], today: date, keyset: Any | None, limit: int) -> list[QueueRow]:
     requester = aliased(User)
     open_count = _open_evidence_count().label("open")
+    # The page's checkpoints are chosen first, on the checkpoint table alone; only they are
+    # joined to their gates, initiatives and people (joined first, PostgreSQL joined every
+    # pending checkpoint of the firm before keeping 50: 12 ms at scale L).
+    chosen = (
+        sa.select(Checkpoint.id)
+        .where(Checkpoint.status == CheckpointStatus.PENDING, *scope)
+        .order_by(Checkpoint.requested_at, Checkpoint.id)
+        .limit(limit)
+    )
+    if keyset is not None:
+        chosen = chosen.where(keyset)
     query = (
         sa.select(Checkpoint, Organization, Initiative, requester, open_count)
         .join(Organization, Organization.id == Checkpoint.organization_id)
         .join(Initiative, Initiative.id == Checkpoint.initiative_id)
         .join(requester, requester.id == Checkpoint.requested_by_id)
         .options(joinedload(Checkpoint.phase), joinedload(Checkpoint.stage_gate))
-        .where(Checkpoint.status == CheckpointStatus.PENDING, *scope)
+        .where(Checkpoint.id.in_(chosen.scalar_subquery()))
         .order_by(Checkpoint.requested_at, Checkpoint.id)
-        .limit(limit)
     )
-    if keyset is not None:
-        query = query.where(keyset)
     rows = []
     for checkpoint, org, initiative, who, open_count in db.session.execute(query):
         rows.append(
