@@ -219,3 +219,53 @@ def test_the_table_beside_a_figure_escapes_every_value_and_aligns_numbers():
         '<td class="num">3</td><td>a &amp; b</td></tr>\n'
         '<tr><th scope="row">Plain</th><td class="num">2.5</td><td>—</td></tr>'
     )
+
+
+def test_the_burndown_counts_what_was_open_at_each_week_end(demo):
+    """The weekly figures against a count made criterion by criterion, with criteria met on a
+    week's cutoff, waived, reopened and in phases not started yet."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from governance.enums import CriterionStatus
+    from governance.models import ExitCriterion, Phase
+    from governance.queries.dashboards import burndown
+
+    org_id = _org_id("northwind-logistics")
+    criteria = _db.session.scalars(
+        sa.select(ExitCriterion)
+        .join(Phase, Phase.id == ExitCriterion.phase_id)
+        .where(Phase.organization_id == org_id)
+        .order_by(ExitCriterion.id)
+    ).all()
+    ends = [TODAY - timedelta(weeks=n) for n in reversed(range(26))]
+    cutoff = [datetime.combine(d + timedelta(days=1), time(), tzinfo=UTC) for d in ends]
+    # Edge cases written over the demo's data, without the rules (the query reads columns).
+    criteria[0].status, criteria[0].met_at = CriterionStatus.MET, cutoff[10]  # on a cutoff
+    criteria[1].status, criteria[1].met_at = CriterionStatus.MET, cutoff[10] - timedelta(0, 1)
+    criteria[2].status, criteria[2].met_at = CriterionStatus.WAIVED, None
+    criteria[3].status, criteria[3].met_at = CriterionStatus.OPEN, None  # reopened
+    criteria[4].phase.started_at = cutoff[20]  # started on a cutoff: counted from the next week
+    _db.session.flush()
+    _db.session.expire_all()
+
+    def by_hand(week: int) -> tuple[int, int]:
+        counted = opened = 0
+        for c in _db.session.scalars(
+            sa.select(ExitCriterion)
+            .join(Phase, Phase.id == ExitCriterion.phase_id)
+            .where(Phase.organization_id == org_id)
+        ):
+            started = c.phase.started_at
+            if started is None or started >= cutoff[week]:
+                continue
+            counted += 1
+            done = c.status == CriterionStatus.WAIVED or (
+                c.met_at is not None and c.met_at < cutoff[week]
+            )
+            opened += not done
+        return counted, opened
+
+    weekly = burndown(org_id, TODAY)
+    assert [d for d, _n, _o in weekly] == ends
+    assert [(n, o) for _d, n, o in weekly] == [by_hand(w) for w in range(26)]
+    assert len({(n, o) for _d, n, o in weekly}) > 1  # the demo moves over the half-year
