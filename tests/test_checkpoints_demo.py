@@ -78,3 +78,37 @@ def test_an_auditor_or_contributor_posting_a_decision_is_refused(demo, app, db, 
     assert response.status_code == 403
     db.session.expire_all()
     assert pending.status == CheckpointStatus.PENDING
+
+
+def test_the_initiative_page_evaluates_each_rule_once_with_its_approvals(
+    demo, app, db, monkeypatch
+):
+    """The gates, then every approval against the facts it relied on: one evaluation of each
+    rule for the page, whatever the number of approvals (and the stale one still shows)."""
+    from collections import Counter
+
+    from governance.models import Initiative, Organization
+    from governance.operations import phases
+
+    evaluated: Counter[str] = Counter()
+    real = phases.evaluate
+
+    def counting(rule, initiative, *args, **kwargs):
+        evaluated[rule] += 1
+        return real(rule, initiative, *args, **kwargs)
+
+    monkeypatch.setattr(phases, "evaluate", counting)
+    claims = db.session.scalar(sa.select(Initiative).where(Initiative.name == "Claims triage"))
+    approvals = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Checkpoint)
+        .where(
+            Checkpoint.initiative_id == claims.id, Checkpoint.status == CheckpointStatus.APPROVED
+        )
+    )
+    assert approvals >= 2
+    slug = db.session.get(Organization, claims.organization_id).slug
+    client = app.test_client(user=demo["leader@example.com"])
+    html = client.get(f"/orgs/{slug}/initiatives/{claims.id}").get_data(as_text=True)
+    assert "changed since" in html.lower() or "stale" in html.lower()
+    assert evaluated and max(evaluated.values()) == 1, evaluated

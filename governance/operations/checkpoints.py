@@ -29,6 +29,7 @@ from governance.models.base import utcnow
 from governance.operations.decisions import record_decision
 from governance.operations.phases import (
     STAGE_ORDER,
+    RuleResults,
     assess,
     changes_between,
     open_criteria_message,
@@ -310,12 +311,19 @@ class ApprovalState:
     changes: list[str]
 
 
-def approval_state(checkpoint: Checkpoint, approved: list[dict[str, Any]] | None) -> ApprovalState:
-    """Compare an approval with the facts now. `approved` is the snapshot in its decision."""
+def approval_state(
+    checkpoint: Checkpoint,
+    approved: list[dict[str, Any]] | None,
+    known: RuleResults | None = None,
+) -> ApprovalState:
+    """Compare an approval with the facts now. `approved` is the snapshot in its decision;
+    `known`, rule results the caller already has for this initiative now."""
     if checkpoint.status != CheckpointStatus.APPROVED or not checkpoint.approved_snapshot_sha256:
         return ApprovalState(checkpoint, False, [])
     evaluated = {row["id"] for row in approved or [] if row.get("evaluated")}
-    now = snapshot(assess(checkpoint.criteria, checkpoint.initiative, only_rules_for=evaluated))
+    now = snapshot(
+        assess(checkpoint.criteria, checkpoint.initiative, only_rules_for=evaluated, known=known)
+    )
     if snapshot_sha256(now) == checkpoint.approved_snapshot_sha256:
         return ApprovalState(checkpoint, False, [])
     return ApprovalState(checkpoint, True, changes_between(approved or [], now))

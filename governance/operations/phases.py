@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from governance.catalog import stage_gate_catalog
@@ -49,15 +49,29 @@ def is_evaluated(criterion: ExitCriterion) -> bool:
     return bool(criterion.rule) and criterion.rule in load_rules()
 
 
+@dataclass
+class RuleResults:
+    """Rule results already known for one initiative, now: a page that assesses the same
+    criteria several times (its gates, then each approval against the facts it relied on)
+    evaluates each rule once."""
+
+    by_rule: dict[str, RuleResult] = field(default_factory=dict)
+    by_criterion: dict[int, RuleResult] = field(default_factory=dict)
+
+
 def assess(
-    criteria: list[ExitCriterion], initiative: Initiative, only_rules_for: set[int] | None = None
+    criteria: list[ExitCriterion],
+    initiative: Initiative,
+    only_rules_for: set[int] | None = None,
+    known: RuleResults | None = None,
 ) -> list[CriterionState]:
     """Every criterion's current state; each rule is evaluated once for the initiative.
 
     `only_rules_for` restricts rule evaluation to those criterion ids (the others count by their
-    evidence), so an approval is compared with the facts it relied on.
+    evidence), so an approval is compared with the facts it relied on. `known` carries results
+    between calls for the same initiative within one request.
     """
-    results: dict[str, RuleResult] = {}
+    known = known if known is not None else RuleResults()
     waived = [c for c in criteria if c.status == CriterionStatus.WAIVED]
     ruled = [
         c
@@ -67,8 +81,14 @@ def assess(
         and (only_rules_for is None or c.id in only_rules_for)
     ]
     # Parameterised criteria (KPI thresholds) in one batch per rule: a fixed number of queries.
-    per_criterion = evaluate_criteria(
-        [c for c in ruled if c.rule and evaluates_per_criterion(c.rule)]
+    known.by_criterion.update(
+        evaluate_criteria(
+            [
+                c
+                for c in ruled
+                if c.rule and evaluates_per_criterion(c.rule) and c.id not in known.by_criterion
+            ]
+        )
     )
     ruled_ids = {c.id for c in ruled}
     waived_ids = {c.id for c in waived}
@@ -78,12 +98,12 @@ def assess(
             states.append(CriterionState(c, CriterionStatus.WAIVED))
             continue
         if c.id in ruled_ids and c.rule:
-            if c.id in per_criterion:
-                result = per_criterion[c.id]
+            if c.id in known.by_criterion:
+                result = known.by_criterion[c.id]
             else:
-                if c.rule not in results:
-                    results[c.rule] = evaluate(c.rule, initiative)
-                result = results[c.rule]
+                if c.rule not in known.by_rule:
+                    known.by_rule[c.rule] = evaluate(c.rule, initiative)
+                result = known.by_rule[c.rule]
             status = CriterionStatus.MET if result.passed else CriterionStatus.OPEN
             states.append(CriterionState(c, status, result, evaluated=True))
         else:

@@ -31,7 +31,13 @@ from governance.operations.checkpoints import (
     approved_snapshot,
     approved_snapshots,
 )
-from governance.operations.phases import CriterionState, assess, stage_gates_of, subject_of
+from governance.operations.phases import (
+    CriterionState,
+    RuleResults,
+    assess,
+    stage_gates_of,
+    subject_of,
+)
 from governance.permissions import ROLE_TABLE, Action
 from governance.rules import load_rules
 
@@ -257,8 +263,9 @@ def linked_decisions(checkpoint_ids: list[int], waiver_ids: list[int]) -> list[A
 def checkpoint_page(checkpoint: Checkpoint, today: date) -> CheckpointPage:
     initiative = checkpoint.initiative
     criteria = checkpoint.criteria
-    states = assess(criteria, initiative)
-    approval = approval_state(checkpoint, approved_snapshot(checkpoint))
+    known = RuleResults()
+    states = assess(criteria, initiative, known=known)
+    approval = approval_state(checkpoint, approved_snapshot(checkpoint), known)
     same_gate = (
         Checkpoint.phase_id == checkpoint.phase_id
         if checkpoint.phase_id is not None
@@ -343,7 +350,8 @@ def initiative_gates(initiative: Initiative) -> InitiativeGates:
     # phase and a stage gate) and the KPI thresholds in one batch, whatever their number.
     everything = [c for phase in phases for c in phase.criteria]
     everything += [c for gate in gates for c in gate.criteria]
-    assessed = {s.criterion.id: s for s in assess(everything, initiative)}
+    known = RuleResults()
+    assessed = {s.criterion.id: s for s in assess(everything, initiative, known=known)}
     for phase in phases:
         phase_states = [assessed[c.id] for c in phase.criteria]
         views[phase.id] = GateView(PHASE_TITLES[phase.kind], phase, None, phase_states)
@@ -367,5 +375,5 @@ def initiative_gates(initiative: Initiative) -> InitiativeGates:
         if checkpoint.is_pending:
             view.pending = checkpoint
         elif checkpoint.status == CheckpointStatus.APPROVED:
-            view.approvals.append(approval_state(checkpoint, frozen.get(checkpoint.id)))
+            view.approvals.append(approval_state(checkpoint, frozen.get(checkpoint.id), known))
     return InitiativeGates(views, stage_views, checkpoints, all_states)
