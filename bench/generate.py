@@ -50,6 +50,7 @@ TABLES = (
     "objective",
     "kpi",
     "kpi_measurement",
+    "kpi_threshold",
     "risk",
     "lineage_artifact",
     "lineage_edge",

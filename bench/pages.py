@@ -25,11 +25,13 @@ from flask import Flask
 from governance import create_app
 from governance.extensions import db
 from governance.models import (
+    ExitCriterion,
     Initiative,
     LineageArtifact,
     LineageEdge,
     Membership,
     Organization,
+    Phase,
     User,
 )
 from governance.rollups import new_version
@@ -86,7 +88,23 @@ def context(org_id: int | None = None) -> Context:
         .order_by(User.id)
         .limit(1)
     )
+    # An initiative in flight, as the demo's first is: a criterion still open has an owner.
+    in_flight = (
+        sa.select(ExitCriterion.id)
+        .join(Phase, Phase.id == ExitCriterion.phase_id)
+        .where(
+            Phase.initiative_id == Initiative.id,
+            ExitCriterion.status == "open",
+            ExitCriterion.owner_id.is_not(None),
+        )
+        .exists()
+    )
     initiative = db.session.scalar(
+        sa.select(Initiative.id)
+        .where(Initiative.organization_id == org_id, in_flight)
+        .order_by(Initiative.id)
+        .limit(1)
+    ) or db.session.scalar(
         sa.select(Initiative.id).where(Initiative.organization_id == org_id).order_by(Initiative.id)
     )
     # A data source of that organization with the most downstream edges: the impact query.

@@ -113,6 +113,8 @@ class Org:
     members: dict[str, int]  # role -> user id (leader is the shared fractional leader)
     names: dict[int, str]
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # initiative id -> its KPI-threshold criterion, completed once the initiative's KPI exists
+    thresholds: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         self.rows.setdefault(table, []).append(row)
@@ -254,6 +256,20 @@ def _phases(
                 },
             )
             criteria.append(row)
+        if spec["kind"] == "evaluation":
+            # As the demo does: a KPI-threshold criterion at the end of the last phase (its
+            # key, title and threshold follow with the KPI, in _maturity).
+            threshold = dict(row)
+            threshold.update(
+                id=ids.take("exit_criterion"),
+                position=len(criteria) + 1,
+                description="Evaluated from the KPI's measurements.",
+                framework_refs=[],
+                rule="kpi_threshold",
+            )
+            org.add("exit_criterion", threshold)
+            criteria.append(threshold)
+            org.thresholds[initiative["id"]] = threshold
         if status == "complete":
             _checkpoint(org, ids, initiative, criteria, completed, phase_id=phase_id)
         elif status == "in_review":
@@ -490,6 +506,24 @@ def _maturity(
                 "baseline": baseline,
                 "target": baseline + 20,
                 "target_on": TODAY + timedelta(days=120),
+                "created_at": stamp,
+                "updated_at": stamp,
+                "version": 1,
+            },
+        )
+        criterion = org.thresholds.pop(initiative["id"])
+        criterion["key"] = f"kpi-threshold-{kpi_id}"
+        criterion["title"] = f"KPI at least {baseline + 5}% in every measurement of 90 days"
+        org.add(
+            "kpi_threshold",
+            {
+                "id": ids.take("kpi_threshold"),
+                "organization_id": org.id,
+                "criterion_id": criterion["id"],
+                "kpi_id": kpi_id,
+                "comparator": "at_least",
+                "threshold": baseline + 5,
+                "window_days": 90,
                 "created_at": stamp,
                 "updated_at": stamp,
                 "version": 1,
@@ -732,8 +766,11 @@ def _audit(org: Org, sizes: Sizes, ids: Ids, rng: random.Random) -> None:
                 new_value="met",
             )
     rng.shuffle(events)
-    del events[sizes.audit_events :]
-    while len(events) < sizes.audit_events:
+    # Every open criterion with an owner was given that owner lately: the initiative page
+    # shows those changes with the person's name (kept whatever the sample drops).
+    owned = [c for c in criteria if c["owner_id"] and c["status"] == "open"]
+    del events[max(0, sizes.audit_events - len(owned)) :]
+    while len(events) < sizes.audit_events - len(owned):
         criterion = rng.choice(criteria)
         event(
             "exit_criterion",
@@ -743,6 +780,16 @@ def _audit(org: Org, sizes: Sizes, ids: Ids, rng: random.Random) -> None:
             field="due_on",
             old_value=None,
             new_value=(TODAY + timedelta(days=rng.randint(1, 60))).isoformat(),
+        )
+    for criterion in owned[: sizes.audit_events]:
+        event(
+            "exit_criterion",
+            criterion,
+            at=NOW - timedelta(days=rng.randint(1, 20), seconds=rng.randint(0, 86399)),
+            action="update",
+            field="owner_id",
+            old_value=None,
+            new_value=str(criterion["owner_id"]),
         )
     events.sort(key=lambda e: e["occurred_at"])
     for row in events:
