@@ -126,6 +126,8 @@ def _summary_counts(ids: list[int], today: date) -> dict[int, _Counts]:
         .where(
             ExitCriterion.organization_id.in_(ids),
             ExitCriterion.status == CriterionStatus.OPEN,
+            # Said of the phase too (the same organizations): its index, not a scan of them all.
+            Phase.organization_id.in_(ids),
             Phase.status.in_([PhaseStatus.IN_PROGRESS, PhaseStatus.IN_REVIEW]),
         )
         .group_by(ExitCriterion.organization_id)
