@@ -1,10 +1,12 @@
 """Page benchmark: p50/p95 per page in-process, the SQL queries each page issues, and the
 framework floor (a trivial page of the same app), for one database at one scale.
 
-    python bench/pages.py --database-url sqlite:///bench/L.db --scale L [--requests 40]
+    python bench/pages.py --database-url sqlite:///bench/L.db --scale L [--requests 40] [--rounds 3]
 
 Pages are measured as they are read (roll-ups kept) and, for the portfolio and dashboard,
-right after a write in the busiest organization (its roll-ups recomputed).
+right after a write in the busiest organization (its roll-ups recomputed). Every page is timed
+in `--rounds` rounds of `--requests` requests, all pages in turn, and the round with the
+lowest p95 is reported (with its p50), as is the lowest floor.
 Prints a table and merges its rows into bench/results.json
 (page, database, scale, p50_ms, p95_ms, queries, floor_p95_ms). It reports; it never fails.
 """
@@ -38,6 +40,10 @@ from governance.rollups import new_version
 from governance.startup import settle_heap
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+# Each page is timed in several rounds and the round with the lowest p95 is kept: this machine
+# is shared, and its framework floor moves between 1 and 6 ms from one minute to the next;
+# the quietest round is the one that shows the page rather than its neighbours.
+ROUNDS = 3
 
 Context = dict[str, Any]
 # (page name, how to build its path from the context, which user views it)
@@ -176,14 +182,17 @@ def _measure(
 
 
 def run(
-    database_url: str, scale: str, requests: int, only: set[str] | None = None
+    database_url: str,
+    scale: str,
+    requests: int,
+    only: set[str] | None = None,
+    rounds: int = ROUNDS,
 ) -> list[dict[str, Any]]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         ctx = context()
     settle_heap()  # as a gunicorn worker does (gunicorn.conf.py)
     database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    _p50, floor_p95, _q = _measure(app, ctx, FLOOR[1](ctx), FLOOR[2], requests)
 
     def write_in_busiest() -> None:
         with app.app_context():
@@ -194,26 +203,32 @@ def run(
             )
             db.session.commit()
 
-    rows = []
     measured = [(page, None) for page in PAGES] + [
         (page, write_in_busiest) for page in AFTER_A_WRITE
     ]
-    for (name, build, who), before in measured:
-        if only and name not in only:
-            continue
-        p50, p95, queries = _measure(app, ctx, build(ctx), who, requests, before)
-        rows.append(
-            {
-                "page": name,
-                "database": database,
-                "scale": scale,
-                "p50_ms": round(p50, 2),
-                "p95_ms": round(p95, 2),
-                "queries": queries,
-                "floor_p95_ms": round(floor_p95, 2),
-            }
-        )
-    return rows
+    measured = [(page, before) for page, before in measured if not only or page[0] in only]
+    # Round after round over every page, so that one page's rounds are minutes apart and a
+    # busy minute on the machine spoils one round of it, not all.
+    floor = float("inf")
+    best: dict[str, tuple[float, float, int]] = {}
+    for _round in range(rounds):
+        floor = min(floor, _measure(app, ctx, FLOOR[1](ctx), FLOOR[2], requests)[1])
+        for (name, build, who), before in measured:
+            p50, p95, queries = _measure(app, ctx, build(ctx), who, requests, before)
+            if name not in best or p95 < best[name][1]:
+                best[name] = (p50, p95, queries)
+    return [
+        {
+            "page": name,
+            "database": database,
+            "scale": scale,
+            "p50_ms": round(best[name][0], 2),
+            "p95_ms": round(best[name][1], 2),
+            "queries": best[name][2],
+            "floor_p95_ms": round(floor, 2),
+        }
+        for (name, _build, _who), _before in measured
+    ]
 
 
 def save(rows: list[dict[str, Any]]) -> None:
@@ -259,7 +274,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url")
     parser.add_argument("--scale", default="S")
-    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--requests", type=int, default=40, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds; the quietest is kept")
     parser.add_argument("--table", action="store_true", help="print bench/results.json and stop")
     parser.add_argument("--only", help="comma-separated page names (default: every page)")
     args = parser.parse_args()
@@ -276,7 +292,7 @@ def main() -> None:
     if not args.database_url:
         parser.error("--database-url is required")
     only = set(args.only.split(",")) if args.only else None
-    rows = run(args.database_url, args.scale, args.requests, only)
+    rows = run(args.database_url, args.scale, args.requests, only, args.rounds)
     print_table(rows)
     save(rows)
 
