@@ -269,3 +269,34 @@ def test_the_burndown_counts_what_was_open_at_each_week_end(demo):
     assert [d for d, _n, _o in weekly] == ends
     assert [(n, o) for _d, n, o in weekly] == [by_hand(w) for w in range(26)]
     assert len({(n, o) for _d, n, o in weekly}) > 1  # the demo moves over the half-year
+
+
+def test_each_kpi_shows_its_latest_measurement_and_how_many_it_has(demo):
+    from governance.models import Kpi, KpiMeasurement
+    from governance.queries.dashboards import kpi_status
+
+    org_id = _org_id("northwind-logistics")
+    kpis = _db.session.scalars(sa.select(Kpi).where(Kpi.organization_id == org_id)).all()
+    silent = kpis[0]  # its measurements removed: listed with none
+    _db.session.execute(sa.delete(KpiMeasurement).where(KpiMeasurement.kpi_id == silent.id))
+    _db.session.flush()
+    expected = {}
+    for kpi in kpis:
+        measured = sorted(
+            _db.session.scalars(sa.select(KpiMeasurement).where(KpiMeasurement.kpi_id == kpi.id)),
+            key=lambda m: m.measured_on,
+        )
+        last = measured[-1] if measured else None
+        expected[kpi.name] = (
+            last.measured_on if last else None,
+            float(last.value) if last else None,
+            len(measured),
+        )
+    rows = kpi_status(org_id)
+    got = {
+        r.name: (r.measured_on, float(r.latest) if r.latest is not None else None, r.measurements)
+        for r in rows
+    }
+    assert got == expected and len(rows) == len(kpis)
+    assert got[silent.name] == (None, None, 0)
+    assert any(n > 1 for _d, _v, n in got.values())

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from governance import rollups
 from governance.enums import CriterionStatus, PhaseStatus, RiskStatus
@@ -315,18 +316,22 @@ class KpiRow:
 
 
 def kpi_status(org_id: int) -> list[KpiRow]:
-    """Every KPI with its latest measurement and how many it has (one query)."""
-    ranked: Any = sa.select(
-        KpiMeasurement.kpi_id,
-        KpiMeasurement.value,
-        KpiMeasurement.measured_on,
-        sa.func.row_number()
-        .over(partition_by=KpiMeasurement.kpi_id, order_by=KpiMeasurement.measured_on.desc())
-        .label("rank"),
-        sa.func.count().over(partition_by=KpiMeasurement.kpi_id).label("n"),
+    """Every KPI with its latest measurement and how many it has (one query).
+
+    Per KPI, its latest day and its count are read from the (kpi, day) unique index, and the
+    latest measurement joined on them: a few index steps per KPI, where ranking all of the
+    organization's measurements in a window cost 7-12 ms at scale L."""
+    latest = aliased(KpiMeasurement)
+    of_this_kpi = KpiMeasurement.kpi_id == Kpi.id
+    last_day = (
+        sa.select(sa.func.max(KpiMeasurement.measured_on))
+        .where(of_this_kpi)
+        .correlate(Kpi)
+        .scalar_subquery()
     )
-    # Rank only this organization's measurements: the window sees every row it is given.
-    ranked = ranked.where(KpiMeasurement.organization_id == org_id).subquery("ranked_measurement")
+    measured = (
+        sa.select(sa.func.count()).select_from(KpiMeasurement).where(of_this_kpi).correlate(Kpi)
+    ).scalar_subquery()
     rows = db.session.execute(
         sa.select(
             Initiative.name,
@@ -335,12 +340,12 @@ def kpi_status(org_id: int) -> list[KpiRow]:
             Kpi.direction,
             Kpi.baseline,
             Kpi.target,
-            ranked.c.value,
-            ranked.c.measured_on,
-            sa.func.coalesce(ranked.c.n, 0),
+            latest.value,
+            latest.measured_on,
+            measured,
         )
         .join(Initiative, Initiative.id == Kpi.initiative_id)
-        .outerjoin(ranked, sa.and_(ranked.c.kpi_id == Kpi.id, ranked.c.rank == 1))
+        .outerjoin(latest, sa.and_(latest.kpi_id == Kpi.id, latest.measured_on == last_day))
         .where(Kpi.organization_id == org_id, Initiative.organization_id == org_id)
         .order_by(Initiative.name, Kpi.id)
     )
