@@ -7,7 +7,7 @@ query count does not grow with the data.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cache
 from typing import Any
@@ -66,6 +66,12 @@ class _Counts:
     overdue_criteria: int = 0
     open_criteria: int = 0
 
+    def copied(self) -> dict[str, Any]:
+        """The fields, with fresh dicts: a page never changes the cached roll-up (and
+        dataclasses.asdict, which deep-copies, cost 8 ms per portfolio at scale L)."""
+        values = {f.name: getattr(self, f.name) for f in fields(_Counts)}
+        return {name: dict(v) if isinstance(v, dict) else v for name, v in values.items()}
+
 
 @dataclass(kw_only=True)
 class OrganizationSummary(_Counts):
@@ -81,7 +87,7 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
         "summary", ids, today, lambda stale: _summary_counts(stale, today), _Counts
     )
     summaries = {
-        org.id: OrganizationSummary(organization=org, **asdict(counts[org.id])) for org in orgs
+        org.id: OrganizationSummary(organization=org, **counts[org.id].copied()) for org in orgs
     }
     # Live, not cached: the leader's name belongs to no organization's data version.
     for engagement in db.session.scalars(
