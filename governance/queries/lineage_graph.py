@@ -97,7 +97,7 @@ def reach_depths(
 
 
 def reaching_kind(organization_id: int, start_ids: Iterable[int], kind: ArtifactKind) -> set[int]:
-    """The start artifacts with an artifact of `kind` anywhere upstream.
+    """The start artifacts with an artifact of `kind` anywhere upstream (or of that kind).
 
     One walk upstream that carries each row's start artifact, so the work grows with what lies
     upstream of the start artifacts, not with the organization's graph (walking downstream from
