@@ -111,6 +111,15 @@ def per_organization(
     return out
 
 
+def by_organization(rows: Iterable[tuple[int, T]]) -> dict[int, list[T]]:
+    """(organization id, row) pairs as organization id -> its rows, in order: what `compute`
+    returns for a roll-up that is a list of rows."""
+    out: dict[int, list[T]] = {}
+    for org_id, row in rows:
+        out.setdefault(org_id, []).append(row)
+    return out
+
+
 def one_organization(kind: str, org_id: int, today: date, compute: Callable[[], T]) -> T:
     """The roll-up of one organization (an organization's dashboard figure)."""
     result = per_organization(kind, [org_id], today, lambda _ids: {org_id: compute()}, compute)

@@ -21,7 +21,7 @@ from governance.models import Checkpoint
 from governance.operations import checkpoints as ops
 from governance.operations.phases import subject_of
 from governance.permissions import Action
-from governance.queries.checkpoints import after_checkpoint
+from governance.queries.checkpoints import after_checkpoint, page_ids
 
 blp = Blueprint(
     "api_checkpoints",
@@ -144,26 +144,19 @@ def list_checkpoints(args: dict[str, Any], slug: str) -> Any:
     """An organization's checkpoints, oldest request first, in keyset pages (`after` = the id
     of the last checkpoint you got); filter by status or initiative."""
     org = api_organization(slug)
-    # The page's ids first, on the checkpoint table alone; only those rows are then joined to
-    # what they show (joined before the LIMIT, every checkpoint of the client was joined).
-    chosen = (
-        sa.select(Checkpoint.id)
-        .where(Checkpoint.organization_id == org.id)
-        .order_by(Checkpoint.requested_at, Checkpoint.id)
-        .limit(args["limit"] + 1)
-    )
+    where = [Checkpoint.organization_id == org.id]
+    keyset = None
     if args["after"] is not None:
         keyset = after_checkpoint(args["after"], Checkpoint.organization_id == org.id)
         if keyset is None:
             return json_error(400, "`after` is not a checkpoint of this organization.")
-        chosen = chosen.where(keyset)
     if args["status"]:
-        chosen = chosen.where(Checkpoint.status == args["status"])
+        where.append(Checkpoint.status == args["status"])
     if args["initiative_id"] is not None:
-        chosen = chosen.where(Checkpoint.initiative_id == args["initiative_id"])
+        where.append(Checkpoint.initiative_id == args["initiative_id"])
     query = (
         sa.select(Checkpoint)
-        .where(Checkpoint.id.in_(chosen.scalar_subquery()))
+        .where(Checkpoint.id.in_(page_ids(where, keyset, args["limit"] + 1)))
         .options(
             joinedload(Checkpoint.phase),
             joinedload(Checkpoint.stage_gate),

@@ -144,27 +144,30 @@ def after_checkpoint(cursor_id: int, *scope: Any) -> Any | None:
     )
 
 
-def _queue_rows(scope: list[Any], today: date, keyset: Any | None, limit: int) -> list[QueueRow]:
-    requester = aliased(User)
-    open_count = _open_evidence_count().label("open")
-    # The page's checkpoints are chosen first, on the checkpoint table alone; only they are
-    # joined to their gates, initiatives and people (joined first, PostgreSQL joined every
-    # pending checkpoint of the firm before keeping 50: 12 ms at scale L).
+def page_ids(where: list[Any], keyset: Any | None, limit: int) -> Any:
+    """The ids of one keyset page of checkpoints, oldest request first, chosen on the checkpoint
+    table alone. Callers join only these to what they show: joined before the LIMIT,
+    PostgreSQL joined every matching checkpoint first (12 ms for the firm's queue at scale L)."""
     chosen = (
         sa.select(Checkpoint.id)
-        .where(Checkpoint.status == CheckpointStatus.PENDING, *scope)
+        .where(*where, *([keyset] if keyset is not None else []))
         .order_by(Checkpoint.requested_at, Checkpoint.id)
         .limit(limit)
     )
-    if keyset is not None:
-        chosen = chosen.where(keyset)
+    return chosen.scalar_subquery()
+
+
+def _queue_rows(scope: list[Any], today: date, keyset: Any | None, limit: int) -> list[QueueRow]:
+    requester = aliased(User)
+    open_count = _open_evidence_count().label("open")
+    chosen = page_ids([Checkpoint.status == CheckpointStatus.PENDING, *scope], keyset, limit)
     query = (
         sa.select(Checkpoint, Organization, Initiative, requester, open_count)
         .join(Organization, Organization.id == Checkpoint.organization_id)
         .join(Initiative, Initiative.id == Checkpoint.initiative_id)
         .join(requester, requester.id == Checkpoint.requested_by_id)
         .options(joinedload(Checkpoint.phase), joinedload(Checkpoint.stage_gate))
-        .where(Checkpoint.id.in_(chosen.scalar_subquery()))
+        .where(Checkpoint.id.in_(chosen))
         .order_by(Checkpoint.requested_at, Checkpoint.id)
     )
     rows = []

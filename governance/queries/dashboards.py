@@ -126,10 +126,10 @@ def latest_maturity_by(group: str, org_ids: list[int] | None) -> list[tuple[Any,
         return [(k, d, v) for _org, k, d, v in _latest_maturity(Program, org_ids or [])]
 
     def compute(stale: list[int]) -> dict[int, list[tuple[Any, str, float]]]:
-        out: dict[int, list[tuple[Any, str, float]]] = {}
-        for org_id, name, dimension, value in _latest_maturity(Organization, stale):
-            out.setdefault(org_id, []).append((name, dimension, value))
-        return out
+        return rollups.by_organization(
+            (org_id, (name, dimension, value))
+            for org_id, name, dimension, value in _latest_maturity(Organization, stale)
+        )
 
     today = datetime.now(UTC).date()
     per_org = rollups.per_organization("maturity", org_ids, today, compute, list)
@@ -265,10 +265,6 @@ def burndown(org_id: int, today: date, weeks: int = 26) -> list[tuple[date, int,
     return out
 
 
-def _as_datetime(value: Any) -> datetime:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _days(start: Any, end: Any) -> Any:
     if db.session.get_bind().dialect.name == "sqlite":
         return sa.func.julianday(end) - sa.func.julianday(start)
@@ -368,14 +364,14 @@ def risk_matrix(org_ids: list[int] | None) -> list[tuple[int, int, int]]:
     a roll-up, summed here."""
 
     def compute(stale: list[int]) -> dict[int, list[tuple[int, int, int]]]:
-        out: dict[int, list[tuple[int, int, int]]] = {}
-        for org_id, likelihood, impact, count in db.session.execute(
-            sa.select(Risk.organization_id, Risk.likelihood, Risk.impact, sa.func.count())
-            .where(Risk.organization_id.in_(stale), Risk.status.in_(ACTIVE_RISK))
-            .group_by(Risk.organization_id, Risk.likelihood, Risk.impact)
-        ):
-            out.setdefault(org_id, []).append((likelihood, impact, count))
-        return out
+        return rollups.by_organization(
+            (org_id, (likelihood, impact, count))
+            for org_id, likelihood, impact, count in db.session.execute(
+                sa.select(Risk.organization_id, Risk.likelihood, Risk.impact, sa.func.count())
+                .where(Risk.organization_id.in_(stale), Risk.status.in_(ACTIVE_RISK))
+                .group_by(Risk.organization_id, Risk.likelihood, Risk.impact)
+            )
+        )
 
     today = datetime.now(UTC).date()
     per_org = rollups.per_organization("risks", org_ids, today, compute, list)
@@ -392,22 +388,22 @@ def progress_by_organization(org_ids: list[int] | None) -> list[tuple[str, str, 
     def compute(stale: list[int]) -> dict[int, list[tuple[str, str, int, int]]]:
         cur = current_phase_positions(stale)
         position = sa.func.coalesce(cur.c.position, DONE_SQL)
-        out: dict[int, list[tuple[str, str, int, int]]] = {}
-        for org_id, slug, name, at, count in db.session.execute(
-            sa.select(
-                Organization.id,
-                Organization.slug,
-                Organization.name,
-                position,
-                sa.func.count(Initiative.id),
+        return rollups.by_organization(
+            (org_id, (slug, name, at, count))
+            for org_id, slug, name, at, count in db.session.execute(
+                sa.select(
+                    Organization.id,
+                    Organization.slug,
+                    Organization.name,
+                    position,
+                    sa.func.count(Initiative.id),
+                )
+                .join(Initiative, Initiative.organization_id == Organization.id)
+                .outerjoin(cur, cur.c.initiative_id == Initiative.id)
+                .where(Organization.id.in_(stale))
+                .group_by(Organization.id, Organization.slug, Organization.name, position)
             )
-            .join(Initiative, Initiative.organization_id == Organization.id)
-            .outerjoin(cur, cur.c.initiative_id == Initiative.id)
-            .where(Organization.id.in_(stale))
-            .group_by(Organization.id, Organization.slug, Organization.name, position)
-        ):
-            out.setdefault(org_id, []).append((slug, name, at, count))
-        return out
+        )
 
     today = datetime.now(UTC).date()
     per_org = rollups.per_organization("progress", org_ids, today, compute, list)

@@ -206,10 +206,7 @@ def overdue_criteria(org_ids: list[int] | None, today: date, limit: int = 20) ->
 
     def compute(stale: list[int]) -> dict[int, list[CriterionRow]]:
         where = [ExitCriterion.due_on < today, ExitCriterion.organization_id.in_(stale)]
-        out: dict[int, list[CriterionRow]] = defaultdict(list)
-        for org_id, row in _criterion_rows(where, limit, per_organization=True):
-            out[org_id].append(row)
-        return out
+        return rollups.by_organization(_criterion_rows(where, limit, per_organization=True))
 
     per_org = rollups.per_organization("overdue", org_ids, today, compute, list)
     merged = [row for rows in per_org.values() for row in rows]

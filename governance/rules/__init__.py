@@ -99,13 +99,6 @@ def evaluates_per_criterion(name: str) -> bool:
     return name in CRITERION_RULES
 
 
-def evaluate_criterion(criterion: ExitCriterion, today: date | None = None) -> RuleResult:
-    """A parameterised rule, evaluated for this one criterion."""
-    load_rules()
-    assert criterion.rule is not None
-    return CRITERION_RULES[criterion.rule](criterion, today or date.today())
-
-
 def evaluate_criteria(
     criteria: list[ExitCriterion], today: date | None = None
 ) -> dict[int, RuleResult]:

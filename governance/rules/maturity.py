@@ -178,11 +178,6 @@ def thresholds_failures(limits: Sequence[KpiThreshold], today: date) -> dict[int
     return failures
 
 
-def threshold_failures(limit: KpiThreshold, today: date) -> list[Failure]:
-    """Fails without any measurement in the window, or with one that misses the threshold."""
-    return thresholds_failures([limit], today)[limit.id]
-
-
 def _limits_of(criteria_ids: list[int]) -> dict[int, KpiThreshold]:
     """Criterion id -> its KPI threshold (with the KPI), in one query."""
     if not criteria_ids:

@@ -57,9 +57,8 @@ def _csv(chart: Chart, name: str) -> Response:
     return response
 
 
-@bp.app_template_filter("cell")
-def cell(value: object) -> str:
-    return charts.cell(value)
+# Tables beside figures render their cells as the charts' own HTML tables do.
+bp.add_app_template_filter(charts.cell, "cell")
 
 
 @bp.get("/favicon.ico")
