@@ -1,6 +1,6 @@
 # Read by gunicorn from the directory it starts in (`make run`, `make load`, the README's
 # deployment): settings that belong to every way of serving the app.
-from governance.startup import settle_heap
+from governance.web.startup import settle_heap
 
 
 def post_worker_init(worker: object) -> None:

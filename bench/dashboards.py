@@ -20,10 +20,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import sqlalchemy as sa
 
-from governance import create_app, dashboards
+from governance import create_app
+from governance.dashboards import figures as dashboards
 from governance.extensions import db
-from governance.models import Organization
-from governance.seed import load_demo
+from governance.portfolio.models import Organization
+from governance.portfolio.seed import load_demo
 
 
 def ms(fn, repeat: int) -> float:
@@ -62,7 +63,7 @@ def main() -> None:
             page = ms(lambda: dashboards.organization_charts(org_id, today), args.repeat)
             portfolio = ms(lambda: dashboards.portfolio_charts(None, today), args.repeat)
             client = app.test_client()
-            from governance.operations.people import find_user
+            from governance.people.operations import find_user
 
             with app.test_request_context():
                 leader = find_user("leader@example.com")

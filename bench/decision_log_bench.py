@@ -23,12 +23,13 @@ import flask_migrate
 import sqlalchemy as sa
 
 from governance import create_app, verify
-from governance.decision_exports import write_export
-from governance.decision_log import verify_organization
+from governance.decisions import operations as ops
+from governance.decisions.chain import verify_organization
+from governance.decisions.exports import write_export
 from governance.extensions import db
-from governance.models import Organization, User
-from governance.operations import decisions as ops
-from governance.operations import people
+from governance.people import operations as people
+from governance.people.models import User
+from governance.portfolio.models import Organization
 
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "100000"))
 

@@ -28,9 +28,10 @@ import sqlalchemy as sa
 from bench.synth import NOW, Ids, Org, Sizes, build, chunks
 from governance import create_app
 from governance.extensions import db
-from governance.models import Organization, User
+from governance.people.models import User
+from governance.portfolio.models import Organization
+from governance.portfolio.seed import load_demo
 from governance.rollups import new_version
-from governance.seed import load_demo
 
 DATA = Path(__file__).resolve().parent / "data"
 # Scale M: about ten times the demo's volume; L: the figures.

@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from governance import create_app
 from governance.enums import ArtifactKind, EdgeKind
 from governance.extensions import db
-from governance.models import LineageArtifact, LineageEdge
-from governance.operations import people
-from governance.queries.lineage_graph import Direction, reach_depths, subgraph
+from governance.lineage.graph import Direction, reach_depths, subgraph
+from governance.lineage.models import LineageArtifact, LineageEdge
+from governance.people import operations as people
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "1000"))
 ARTIFACTS = 10_000

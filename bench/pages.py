@@ -26,18 +26,12 @@ from flask import Flask
 
 from governance import create_app
 from governance.extensions import db
-from governance.models import (
-    ExitCriterion,
-    Initiative,
-    LineageArtifact,
-    LineageEdge,
-    Membership,
-    Organization,
-    Phase,
-    User,
-)
+from governance.gates.models import ExitCriterion, Phase
+from governance.lineage.models import LineageArtifact, LineageEdge
+from governance.people.models import Membership, User
+from governance.portfolio.models import Initiative, Organization
 from governance.rollups import new_version
-from governance.startup import settle_heap
+from governance.web.startup import settle_heap
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 # Each page is timed in several rounds and the round with the lowest p95 is kept: this machine
@@ -122,7 +116,7 @@ def context(org_id: int | None = None) -> Context:
         .order_by(sa.func.count().desc(), LineageArtifact.id)
         .limit(1)
     )
-    from governance.operations.people import create_token
+    from governance.people.operations import create_token
 
     _token, plain = create_token(leader)
     _scoped, scoped = create_token(leader, db.session.get(Organization, org_id))

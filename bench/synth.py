@@ -3,7 +3,7 @@
 Every rule the operations enforce holds here too: an initiative's phases before its current one
 are complete with every criterion met, the current one is in progress, the later ones have not
 started; each organization's decision log is one hash chain computed with
-governance.decision_log (the code `flask verify-log` runs); lineage edges never cross
+governance.decisions.chain (the code `flask verify-log` runs); lineage edges never cross
 organizations nor loop; scores stay within 1-5. Ids are allocated here (`Ids`), so rows can
 point at each other before anything is inserted.
 """
@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from governance.catalog import maturity_dimensions, phase_catalog, stage_gate_catalog
-from governance.decision_log import entry_from_values
-from governance.operations.phases import snapshot_sha256
+from governance.decisions.chain import entry_from_values
+from governance.gates.phases import snapshot_sha256
 from governance.verify import GENESIS_HASH, entry_hash
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -379,7 +379,7 @@ def _checkpoint(
 
 
 def _frozen(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The criteria as governance.operations.phases.snapshot freezes them (evidence-based)."""
+    """The criteria as governance.gates.phases.snapshot freezes them (evidence-based)."""
     rows = [
         {
             "id": c["id"],

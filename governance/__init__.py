@@ -23,20 +23,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     load_config(app, test_config)
 
-    from governance import database, security
+    from sqlalchemy.orm import Session
+
+    from governance import audit, database, rollups, security
     from governance.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     database.init_app(app)
+    # Every session audits what it flushes and renews the data versions it touches.
+    audit.install(Session)
+    rollups.install(Session)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
 
-    from governance import cli, errors_web, templating
+    from governance import cli
     from governance.api import init_app as init_api
-    from governance.web import register_blueprints
+    from governance.web import errors as errors_web
+    from governance.web import register_blueprints, templating
 
     register_blueprints(app)
     init_api(app)

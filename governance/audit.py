@@ -1,8 +1,4 @@
-"""One mechanism writes the audit trail: a flush hook over every model marked `__audited__`.
-
-Views and operations never write audit events by hand, so no change can forget one. The
-actor comes from a context variable that the web request, the API and the CLI set.
-"""
+"""The audit trail: one row per change to any tracked record, never updated."""
 
 from __future__ import annotations
 
@@ -17,10 +13,30 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, has_app_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from governance.models.audit import AuditEvent
-from governance.models.base import utcnow
+from governance.database import UTCDateTime, utcnow
+from governance.extensions import db
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        sa.Index("ix_audit_event_record", "record_type", "record_id"),
+        sa.Index("ix_audit_event_org_time", "organization_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    organization_id: Mapped[int | None] = mapped_column()
+    record_type: Mapped[str] = mapped_column(sa.String(64))
+    record_id: Mapped[int] = mapped_column()
+    action: Mapped[str] = mapped_column(sa.String(8))
+    field: Mapped[str | None] = mapped_column(sa.String(64))
+    old_value: Mapped[str | None] = mapped_column(sa.Text)
+    new_value: Mapped[str | None] = mapped_column(sa.Text)
+
 
 # Outside a request (CLI, seed, scripts) the actor is this context variable; inside one it is
 # `g.actor_id`, which dies with the request so an actor can never leak into the next one.
@@ -39,6 +55,7 @@ def current_actor() -> int | None:
 
 # Never copied into the trail: the trail is readable by every member of an organization.
 REDACTED = {"password_hash", "token_hash"}
+
 # Bookkeeping columns whose changes say nothing a reader needs.
 SKIPPED = {"id", "version", "created_at", "updated_at", "data_version"}
 

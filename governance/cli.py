@@ -10,15 +10,15 @@ from flask import Flask
 from governance.audit import acting_as
 from governance.errors import DomainError
 from governance.extensions import db
-from governance.models import Organization
-from governance.operations import people
+from governance.people import operations as people
+from governance.portfolio.models import Organization
 
 
 @click.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed_command(if_empty: bool) -> None:
     """Load the demo data from seed_data/."""
-    from governance.seed import DEMO_PASSWORD, database_is_empty, load_demo
+    from governance.portfolio.seed import DEMO_PASSWORD, database_is_empty, load_demo
 
     if not database_is_empty():
         if if_empty:
@@ -75,7 +75,7 @@ def create_token_command(email: str, org_slug: str | None, name: str) -> None:
 def init_app(app: Flask) -> None:
     for command in (seed_command, create_user_command, create_token_command):
         app.cli.add_command(command)
-    from governance.cli_decisions import export_log_command, verify_log_command
+    from governance.decisions.cli import export_log_command, verify_log_command
 
     app.cli.add_command(export_log_command)
     app.cli.add_command(verify_log_command)

@@ -1,16 +1,74 @@
-"""Database connection settings that keep concurrent writers safe and SQLite honest."""
+"""The database: column types and mixins every model shares, and connection settings that
+keep concurrent writers safe and SQLite honest."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
 
-from governance import audit, rollups
 from governance.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no time zone, PostgreSQL must agree."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def enum_type(enum: type[StrEnum]) -> sa.Enum:
+    """An enumeration stored as its string values, with a CHECK constraint on both databases."""
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        name=enum.__name__.lower(),
+    )
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Versioned:
+    """Optimistic locking: every UPDATE checks and bumps `version`.
+
+    A save that started from an older version is refused (StaleDataError at flush, or a
+    ConflictError from the operations when the form carried an older version), so two people
+    editing one record can never silently overwrite each other.
+    """
+
+    version: Mapped[int] = mapped_column(default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.version}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -32,5 +90,3 @@ def configure_engine(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
-    audit.install(Session)
-    rollups.install(Session)

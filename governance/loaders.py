@@ -9,16 +9,9 @@ from flask import abort
 from flask_login import current_user
 
 from governance.extensions import db
-from governance.models import (
-    Checkpoint,
-    ExitCriterion,
-    Initiative,
-    Organization,
-    Phase,
-    Program,
-    StageGate,
-)
+from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
 from governance.permissions import Action, can, is_member
+from governance.portfolio.models import Initiative, Organization, Program
 
 T = TypeVar("T")
 

@@ -14,7 +14,8 @@ from flask import g, has_app_context
 
 from governance.enums import Role
 from governance.extensions import db
-from governance.models import Membership, Organization, User
+from governance.people.models import Membership, User
+from governance.portfolio.models import Organization
 
 
 class Action(StrEnum):

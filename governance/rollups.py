@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from governance.extensions import db
-from governance.models import Organization
+from governance.portfolio.models import Organization
 
 T = TypeVar("T")
 Key = tuple[str, int]

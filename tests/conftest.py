@@ -20,9 +20,10 @@ from flask_login import FlaskLoginClient
 from governance import create_app
 from governance.enums import Role
 from governance.extensions import db as _db
-from governance.models import Initiative, Organization, Program, User
-from governance.operations import initiatives as initiative_ops
-from governance.operations import people
+from governance.people import operations as people
+from governance.people.models import User
+from governance.portfolio import operations as initiative_ops
+from governance.portfolio.models import Initiative, Organization, Program
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"

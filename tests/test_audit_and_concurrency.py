@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from governance.models import AuditEvent, Initiative, Membership
+from governance.audit import AuditEvent
+from governance.people.models import Membership
+from governance.portfolio.models import Initiative
 
 
 def _events(db, record_type, record_id):

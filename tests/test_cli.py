@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from governance.models import ApiToken, Organization, User
+from governance.people.models import ApiToken, User
+from governance.portfolio.models import Organization
 
 
 def test_create_user_then_sign_in(runner, client, db):

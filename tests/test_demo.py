@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from governance.enums import PhaseKind, Role, Stage
-from governance.models import Engagement, Initiative, Membership, Organization, User
-from governance.queries.portfolio import DONE, current_phase_positions
-from governance.seed import DEMO_PASSWORD, load_demo
+from governance.people.models import Membership, User
+from governance.portfolio.models import Engagement, Initiative, Organization
+from governance.portfolio.queries import DONE, current_phase_positions
+from governance.portfolio.seed import DEMO_PASSWORD, load_demo
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bench.load import check, run_load
 from governance.extensions import db
-from governance.seed import load_demo
+from governance.portfolio.seed import load_demo
 
 
 def test_mixed_traffic_loses_nothing_and_never_fails(app, database_url):

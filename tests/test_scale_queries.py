@@ -17,8 +17,9 @@ import sqlalchemy as sa
 
 from bench import generate, pages
 from bench.synth import Sizes, build
-from governance.models import Initiative, User
-from governance.seed import load_demo
+from governance.people.models import User
+from governance.portfolio.models import Initiative
+from governance.portfolio.seed import load_demo
 
 SMALL = Sizes(1, 2, 30, 5, 2, 2, 1, 3, 200)
 BIG = Sizes(2, 5, 150, 10, 2, 3, 2, 8, 1500)
@@ -83,9 +84,8 @@ def _queries(db: Any, client: Any, path: str, headers: dict[str, str]) -> int:
 
 
 def test_checkpoint_pages_do_as_many_queries_with_few_and_many(db, world, as_user):
-    from checkpoint_helpers import many_checkpoints
-
-    from governance.operations.people import create_token
+    from governance.people.operations import create_token
+    from tests.gates.helpers import many_checkpoints
 
     users = world["users"]
     _token, plain = create_token(users["leader"], None)

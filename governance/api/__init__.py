@@ -31,8 +31,11 @@ api = GovernanceApi()
 
 
 def init_app(app: Flask) -> None:
-    from governance.api import checkpoints, dashboards, lineage, orgs
-    from governance.api import decisions as decisions_api
+    from governance.dashboards import api as dashboards
+    from governance.decisions import api as decisions_api
+    from governance.gates import api as checkpoints
+    from governance.lineage import api as lineage
+    from governance.portfolio import api as orgs
 
     api.init_app(
         app,

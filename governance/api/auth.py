@@ -11,9 +11,10 @@ from flask_smorest import abort as smorest_abort
 
 from governance.audit import set_request_actor
 from governance.extensions import db
-from governance.models import ApiToken, Organization, User
-from governance.operations.people import find_token
+from governance.people.models import ApiToken, User
+from governance.people.operations import find_token
 from governance.permissions import Action, can, is_member
+from governance.portfolio.models import Organization
 
 F = TypeVar("F", bound=Callable[..., Any])
 

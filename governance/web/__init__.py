@@ -6,21 +6,18 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from governance.web import (
-        admin,
-        assets,
-        auth,
-        checkpoints,
-        dashboards,
-        decisions,
-        health,
-        initiatives,
-        lineage,
-        maturity,
-        organizations,
-        portfolio,
-        risks,
-    )
+    from governance.dashboards import views as dashboards
+    from governance.decisions import views as decisions
+    from governance.gates import views as checkpoints
+    from governance.lineage import views as lineage
+    from governance.maturity import views as maturity
+    from governance.people import admin_views as admin
+    from governance.people import views as auth
+    from governance.portfolio import initiative_views as initiatives
+    from governance.portfolio import organization_views as organizations
+    from governance.portfolio import views as portfolio
+    from governance.risks import views as risks
+    from governance.web import assets, health
 
     for area in (
         health,

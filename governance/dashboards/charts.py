@@ -1,0 +1,298 @@
+"""Pure functions from query results to Plotly figure specs, with the table that shows the same.
+
+Figures are plain dicts in Plotly's JSON schema, not `plotly.graph_objects.Figure`: building
+and serializing a Figure costs milliseconds each, a dict costs microseconds (bench/dashboards.py
+measures both). tests/test_dashboards_charts.py validates every spec against Plotly's schema.
+Colours: the Okabe-Ito palette, distinguishable with every common colour-vision deficiency,
+and every trace also differs by marker or dash, so colour is never the only cue.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from numbers import Number
+from typing import Any
+
+from flask import current_app
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
+
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#000000",  # black
+    "#F0E442",  # yellow (last: weak on white)
+]
+
+
+BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, BLACK, YELLOW = OKABE_ITO
+
+
+GREY = "#BBBBBB"
+
+
+MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
+
+
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash"]
+
+# Sequential scale for counts: white to Okabe-Ito blue (monotonic in lightness).
+SEQUENTIAL = [[0.0, "#FFFFFF"], [1.0, BLUE]]
+
+
+@dataclass
+class Chart:
+    """A figure and the table of the numbers it draws (shown beside it and sent as CSV)."""
+
+    key: str
+    title: str
+    description: str
+    figure: dict[str, Any]
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+    # Rendered once per chart: an organization's charts are kept as roll-ups
+    # (governance/rollups.py), and a Jinja loop over thousands of cells cost tens of ms.
+    @cached_property
+    def figure_json(self) -> Markup:
+        """The figure as the page's JSON block (what Jinja's `tojson` gives)."""
+        return htmlsafe_json_dumps(self.figure, dumps=current_app.json.dumps)
+
+    @cached_property
+    def table_body(self) -> Markup:
+        """The table's rows as HTML, every value escaped; numbers right-aligned."""
+        # escape() and str.join, not Markup.format: the portfolio's tables hold thousands of
+        # cells, and Markup.format costs ten times as much per cell.
+        rows = []
+        for row in self.rows:
+            cells = [f'<th scope="row">{escape(cell(row[0]))}</th>'] if row else []
+            cells += [
+                f'<td class="num">{escape(cell(v))}</td>'
+                if isinstance(v, Number)
+                else f"<td>{escape(cell(v))}</td>"
+                for v in row[1:]
+            ]
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        return Markup("\n".join(rows))  # noqa: S704 (every value above went through escape())
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow([_csv_cell(v) for v in row])
+        return out.getvalue()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "description": self.description,
+            "figure": self.figure,
+            "table": {"columns": self.columns, "rows": [[_json(v) for v in r] for r in self.rows]},
+        }
+
+
+def cell(value: object) -> str:
+    """A table cell as people read it: no 'None', dates as ISO, numbers without noise."""
+    if value is None:
+        return "—"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def _csv_cell(value: Any) -> Any:
+    # A cell starting with =, +, - or @ is a formula to a spreadsheet: neutralise text ones.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return _json(value)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def layout(title: str, **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "title": {"text": title, "font": {"size": 15}},
+        "colorway": OKABE_ITO,
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.2, "yanchor": "top", "traceorder": "normal"},
+        "height": 400,
+    }
+    base.update(extra)
+    return base
+
+
+def radar(
+    title: str, dimensions: list[str], series: Sequence[tuple[str, Sequence[float | None]]]
+) -> dict[str, Any]:
+    styles = [(BLUE, "solid", "circle"), (ORANGE, "dash", "square"), (GREEN, "dot", "diamond")]
+    data = []
+    for (name, values), (colour, dash, marker) in zip(series, styles, strict=False):
+        data.append(
+            {
+                "type": "scatterpolar",
+                "name": name,
+                "r": [*values, values[0]] if values else [],
+                "theta": [*dimensions, dimensions[0]] if dimensions else [],
+                "mode": "lines+markers",
+                "line": {"color": colour, "dash": dash, "width": 2},
+                "marker": {"symbol": marker, "size": 7},
+                "connectgaps": True,
+            }
+        )
+    return {
+        "data": data,
+        "layout": layout(
+            title,
+            polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5]}},
+            margin={"l": 70, "r": 70, "t": 60, "b": 40},
+            legend={"orientation": "h", "y": -0.08},
+            height=420,
+        ),
+    }
+
+
+def lines(
+    title: str,
+    x: list[Any],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    y_title: str = "",
+    y_range: list[float] | None = None,
+    x_title: str = "",
+) -> dict[str, Any]:
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": name,
+            "x": [_json(v) for v in x],
+            "y": values,
+            "line": {"color": OKABE_ITO[i % 8], "dash": DASHES[i % 8], "width": 2},
+            "marker": {"symbol": MARKERS[i % 8], "size": 6},
+        }
+        for i, (name, values) in enumerate(series)
+    ]
+    yaxis: dict[str, Any] = {"title": {"text": y_title}, "gridcolor": "#e5e8ec"}
+    if y_range:
+        yaxis["range"] = y_range
+    return {
+        "data": data,
+        "layout": layout(title, yaxis=yaxis, xaxis={"title": {"text": x_title}}),
+    }
+
+
+def heatmap(
+    title: str,
+    x: list[str],
+    y: list[str],
+    z: list[list[float | None]],
+    *,
+    text: list[list[str]] | None = None,
+    colorscale: Any = None,
+    zmin: float | None = None,
+    zmax: float | None = None,
+    colorbar: dict[str, Any] | None = None,
+    showscale: bool = True,
+    height: int | None = None,
+) -> dict[str, Any]:
+    trace: dict[str, Any] = {
+        "type": "heatmap",
+        "x": x,
+        "y": y,
+        "z": z,
+        "colorscale": colorscale or SEQUENTIAL,
+        "xgap": 2,
+        "ygap": 2,
+        "showscale": showscale,
+        "hoverongaps": False,
+    }
+    if text is not None:
+        trace["text"] = text
+        trace["texttemplate"] = "%{text}"
+        trace["hovertemplate"] = "%{y} · %{x}: %{text}<extra></extra>"
+    if zmin is not None:
+        trace["zmin"] = zmin
+    if zmax is not None:
+        trace["zmax"] = zmax
+    if colorbar:
+        trace["colorbar"] = colorbar
+    return {
+        "data": [trace],
+        "layout": layout(
+            title,
+            yaxis={"autorange": "reversed", "automargin": True},
+            xaxis={"automargin": True, "tickangle": -25},
+            margin={"l": 20, "r": 20, "t": 50, "b": 30},
+            height=height or max(300, 130 + 40 * len(y)),
+        ),
+    }
+
+
+def bars(
+    title: str,
+    categories: list[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    horizontal: bool = False,
+    stacked: bool = False,
+    axis_title: str = "",
+    error: tuple[list[float], list[float]] | None = None,
+    shapes: list[dict[str, Any]] | None = None,
+    colours: list[str] | None = None,
+) -> dict[str, Any]:
+    data = []
+    patterns = ["", "/", ".", "x", "\\", "+", "-", "|"]
+    for i, (name, values) in enumerate(series):
+        colour = (colours or OKABE_ITO)[i % 8]
+        trace: dict[str, Any] = {
+            "type": "bar",
+            "name": name,
+            "marker": {"color": colour, "pattern": {"shape": patterns[i % 8]}},
+        }
+        if horizontal:
+            trace.update(x=values, y=categories, orientation="h")
+        else:
+            trace.update(x=categories, y=values)
+        if error and i == 0:
+            plus, minus = error
+            key = "error_x" if horizontal else "error_y"
+            trace[key] = {"type": "data", "array": plus, "arrayminus": minus, "color": BLACK}
+        data.append(trace)
+    value_axis = {"title": {"text": axis_title}, "gridcolor": "#e5e8ec", "zeroline": True}
+    category_axis: dict[str, Any] = {"automargin": True}
+    if horizontal:
+        category_axis["autorange"] = "reversed"
+    extra: dict[str, Any] = {
+        "barmode": "stack" if stacked else "group",
+        "xaxis": category_axis if not horizontal else value_axis,
+        "yaxis": value_axis if not horizontal else category_axis,
+    }
+    if horizontal:
+        extra["height"] = max(340, 170 + 26 * len(categories) * (1 if stacked else len(series)))
+    if shapes:
+        extra["shapes"] = shapes
+    return {"data": data, "layout": layout(title, **extra)}

@@ -1,0 +1,71 @@
+"""Dashboards: an organization's figures, the portfolio's, their CSV, and plotly.js itself.
+
+Pages embed each figure's JSON in a <script type="application/json"> block that
+static/charts.js draws, so the Content-Security-Policy stays `script-src 'self'`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, send_file
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from governance.dashboards import charts
+from governance.dashboards import figures as dashboards
+from governance.dashboards.charts import Chart
+from governance.loaders import get_organization
+from governance.permissions import visible_organization_ids
+
+bp = Blueprint("dashboards", __name__)
+
+
+@bp.get("/orgs/<slug>/dashboard")
+@login_required
+def organization(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug)
+    today = date.today()
+    return render_template(
+        "dashboards/organization.html",
+        org=org,
+        today=today,
+        charts=dashboards.organization_charts(org.id, today),
+    )
+
+
+@bp.get("/orgs/<slug>/dashboard/<figure>.csv")
+@login_required
+def organization_csv(slug: str, figure: str) -> ResponseReturnValue:
+    org = get_organization(slug)
+    build = dashboards.ORGANIZATION_FIGURES.get(figure) or abort(404)
+    chart = build(dashboards.Scope(date.today(), org_id=org.id))
+    return _csv(chart, f"{org.slug}-{figure}")
+
+
+@bp.get("/dashboard/<figure>.csv")
+@login_required
+def portfolio_csv(figure: str) -> ResponseReturnValue:
+    build = dashboards.PORTFOLIO_FIGURES.get(figure) or abort(404)
+    scope = dashboards.Scope(date.today(), org_ids=visible_organization_ids(current_user))
+    return _csv(build(scope), f"portfolio-{figure}")
+
+
+def _csv(chart: Chart, name: str) -> Response:
+    response = Response(chart.csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+# Tables beside figures render their cells as the charts' own HTML tables do.
+bp.add_app_template_filter(charts.cell, "cell")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for it on every page; without one the console logs a 404 each time."""
+    from flask import current_app
+
+    path = Path(current_app.static_folder or "") / "favicon.svg"
+    return send_file(path, mimetype="image/svg+xml", max_age=7 * 86400)

@@ -1,0 +1,189 @@
+"""The hash chain of each organization's decision log: building entries, appending, verifying.
+
+The scheme itself (canonical serialization, SHA-256, timestamps) lives in governance/verify.py,
+the self-contained verifier auditors run; this module imports it so there is one
+implementation. An entry, as hashed and as exported in JSONL, is every column of the decision
+row plus "organization" (the organization's slug, which never changes).
+
+Appends are serialized per organization by a lock on the chain head, taken before the head is
+read and held until the caller's transaction ends: PostgreSQL locks the organization's row
+(FOR NO KEY UPDATE, so inserts elsewhere in the organization are not blocked); SQLite has one
+writer at a time, so a no-op write takes its database lock. The organization row is the lock
+rather than the newest entry because it exists before the first entry. Unique constraints on
+(organization, seq) and (organization, prev_hash) make a fork impossible even for a writer that
+skips the lock; such a loser retries from the new head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from governance.database import utcnow
+from governance.decisions.models import Decision
+from governance.extensions import db
+from governance.portfolio.models import Organization
+from governance.verify import GENESIS_HASH, VerifyResult, entry_hash, format_timestamp
+from governance.verify import verify_entries as _verify_entries
+
+# Columns that are not part of what the hash covers: the hash itself.
+_NOT_HASHED = {"hash"}
+
+
+APPEND_ATTEMPTS = 20
+
+
+LIST_COLUMNS = (
+    "decision_drivers",
+    "considered_options",
+    "decision_makers",
+    "consulted",
+    "informed",
+    "risk_refs",
+    "artifact_refs",
+)
+
+
+def hashed_columns() -> list[str]:
+    return [c.name for c in Decision.__table__.columns if c.name not in _NOT_HASHED]
+
+
+def _plain(value: Any) -> Any:
+    """A column value as the scheme hashes it: enums as strings, timestamps as UTC text."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, float):
+        raise TypeError("The decision log stores no floating-point numbers.")
+    return value
+
+
+def entry_from_values(values: dict[str, Any], organization_slug: str) -> dict[str, Any]:
+    """The entry as hashed and exported: every column (but hash) and the organization's slug."""
+    entry = {name: _plain(values.get(name)) for name in hashed_columns()}
+    entry["organization"] = organization_slug
+    if values.get("hash") is not None:
+        entry["hash"] = values["hash"]
+    return entry
+
+
+def entry_of(decision: Decision, organization_slug: str) -> dict[str, Any]:
+    return entry_from_values(
+        {c.name: getattr(decision, c.key) for c in Decision.__table__.columns}, organization_slug
+    )
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+
+
+def lock_chain(organization_id: int) -> None:
+    """Take the chain head lock of an organization until the transaction ends."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.select(Organization.id)
+            .where(Organization.id == organization_id)
+            .with_for_update(key_share=True)
+        )
+    else:
+        # SQLite's FOR UPDATE: its write lock, taken (waiting up to busy_timeout) by any write.
+        session.execute(
+            sa.text("UPDATE organization SET version = version WHERE id = :id"),
+            {"id": organization_id},
+        )
+
+
+def chain_head(organization_id: int) -> Head | None:
+    row = db.session.execute(
+        sa.select(Decision.seq, Decision.hash)
+        .where(Decision.organization_id == organization_id)
+        .order_by(Decision.seq.desc())
+        .limit(1)
+    ).first()
+    return Head(row.seq, row.hash) if row else None
+
+
+def _next_id() -> int:
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        allocated = session.scalar(
+            sa.text("SELECT nextval(pg_get_serial_sequence('decision', 'id'))")
+        )
+        return int(allocated or 0)
+    # SQLite: this transaction holds the database's only write lock (see lock_chain).
+    next_id = session.scalar(sa.select(sa.func.coalesce(sa.func.max(Decision.id), 0) + 1))
+    return int(next_id or 1)
+
+
+def append(organization: Organization, values: dict[str, Any]) -> Decision:
+    """Append an entry with `values` (every column but id, seq, prev_hash, hash, created_at).
+
+    Flushes, never commits; the chain head lock is held until the caller commits or rolls back.
+    """
+    lock_chain(organization.id)
+    last_error: IntegrityError | None = None
+    for _attempt in range(APPEND_ATTEMPTS):
+        head = chain_head(organization.id)
+        row = dict(values)
+        row["id"] = _next_id()
+        if row.get("thread_id") is None:
+            row["thread_id"] = row["id"]
+        row["seq"] = head.seq + 1 if head else 1
+        row["prev_hash"] = head.hash if head else GENESIS_HASH
+        row["organization_id"] = organization.id
+        # Stored and hashed at microsecond precision, which both databases keep.
+        row["created_at"] = row.get("created_at") or utcnow()
+        for name in LIST_COLUMNS:
+            row[name] = list(row.get(name) or [])
+        row["details"] = dict(row.get("details") or {})
+        row["hash"] = entry_hash(entry_from_values(row, organization.slug))
+        decision = Decision(**row)
+        try:
+            with db.session.begin_nested():
+                db.session.add(decision)
+        except IntegrityError as error:
+            # Another writer took this seq (it did not take the lock): retry from the new head.
+            last_error = error
+            continue
+        return decision
+    raise RuntimeError("Could not append to the decision log: too much contention.") from last_error
+
+
+# ------------------------------------------------------------------------------ reading back
+
+
+def iter_entries(organization: Organization, batch: int = 2000) -> Iterator[dict[str, Any]]:
+    """Every entry of the organization's log, in seq order, as the scheme hashes it."""
+    table = Decision.__table__
+    after = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(table)
+            .where(table.c.organization_id == organization.id, table.c.seq > after)
+            .order_by(table.c.seq)
+            .limit(batch)
+        ).mappings()
+        count = 0
+        for row in rows:
+            count += 1
+            after = row["seq"]
+            yield entry_from_values(dict(row), organization.slug)
+        if count < batch:
+            return
+
+
+def verify_organization(
+    organization: Organization, anchor: tuple[int, str] | None = None
+) -> VerifyResult:
+    """Verify the log as stored, with the same code auditors run on an export."""
+    return _verify_entries(iter_entries(organization), anchor)

@@ -1,0 +1,371 @@
+"""The decision log pages: the log, a decision's history, recording and revising, exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from governance.decisions import exports as decision_exports
+from governance.decisions import operations as ops
+from governance.decisions import queries as dq
+from governance.decisions.chain import verify_organization
+from governance.decisions.forms import (
+    ApprovalForm,
+    CorrectionForm,
+    DecisionForm,
+    LogFilterForm,
+    StatusForm,
+    lines,
+)
+from governance.decisions.models import Decision
+from governance.enums import PHASE_TITLES, DecisionImpact, DecisionStatus, PhaseKind
+from governance.errors import DomainError
+from governance.extensions import db
+from governance.loaders import get_initiative, get_organization
+from governance.permissions import Action
+from governance.portfolio.models import Initiative, Organization, Program
+from governance.web.helpers import refuse
+
+bp = Blueprint("decisions", __name__, url_prefix="/orgs/<slug>/decisions")
+
+
+LIST_FIELDS = (
+    "decision_drivers",
+    "considered_options",
+    "decision_makers",
+    "consulted",
+    "informed",
+    "risk_refs",
+    "artifact_refs",
+)
+
+
+def _list_values(form: Any) -> dict[str, Any]:
+    return {name: lines(getattr(form, name).data) for name in LIST_FIELDS}
+
+
+def _initiatives(org: Organization) -> list[Any]:
+    """(id, name) by program, then name: one query, no whole rows (only the choices need them)."""
+    return list(
+        db.session.execute(
+            sa.select(Initiative.id, Initiative.name)
+            .join(Program, Program.id == Initiative.program_id)
+            .where(Initiative.organization_id == org.id)
+            .order_by(Program.name, Program.id, Initiative.name)
+        )
+    )
+
+
+def _filters(org: Organization, form: LogFilterForm) -> dq.LogFilters | None:
+    form.initiative.choices = [("", "Any")] + [(i.id, i.name) for i in _initiatives(org)]
+    form.status.choices = [("", "Any")] + [(s.value, s.value.capitalize()) for s in DecisionStatus]
+    form.impact.choices = [("", "Any")] + [(i.value, i.value.capitalize()) for i in DecisionImpact]
+    form.person.choices = [("", "Anyone"), *dq.people_in_log(org)]
+    valid = form.validate()
+    for name, allowed in (("status", DecisionStatus), ("impact", DecisionImpact)):
+        value = getattr(form, name).data
+        if value and value not in {member.value for member in allowed}:
+            getattr(form, name).errors = [f"Choose one of: {', '.join(m.value for m in allowed)}."]
+            valid = False
+    if form.date_from.data and form.date_to.data and form.date_to.data < form.date_from.data:
+        form.date_to.errors = ["The end of the range is before its start."]
+        valid = False
+    if not valid:
+        return None
+    return dq.LogFilters(
+        initiative_id=form.initiative.data,
+        status=DecisionStatus(form.status.data) if form.status.data else None,
+        impact=DecisionImpact(form.impact.data) if form.impact.data else None,
+        person_id=form.person.data,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        q=(form.q.data or "").strip(),
+        every_entry=form.entries.data == "all",
+    )
+
+
+@bp.get("")
+@login_required
+def index(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug)
+    form = LogFilterForm(request.args)
+    try:
+        form.initiative.data  # noqa: B018 — coerced below; a bad int answers 400
+        filters = _filters(org, form)
+    except ValueError:
+        filters = None
+    after = request.args.get("after", type=int)
+    if filters is None:
+        page = dq.log_page(org, dq.LogFilters(), after=None, limit=0)
+        page.rows, status = [], 400
+    else:
+        limit = current_app.config.get("PAGE_SIZE", 50)
+        page = dq.log_page(org, filters, after=after, limit=limit)
+        status = 200
+    return render_template(
+        "decisions/index.html",
+        org=org,
+        page=page,
+        form=form,
+        filters_valid=filters is not None,
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.PROPOSE_DECISION)
+    initiatives = _initiatives(org)
+    form = DecisionForm()
+    form.set_choices(initiatives, dq.open_decisions(org))
+    if request.method == "GET":
+        if request.args.get("initiative", "").isdigit():
+            form.initiative_id.data = int(request.args["initiative"])
+        if request.args.get("kind") in {c.value for c in form.kind.choices}:
+            form.kind.data = request.args["kind"]
+    if form.validate_on_submit():
+        try:
+            initiative = (
+                get_initiative(org, form.initiative_id.data) if form.initiative_id.data else None
+            )
+            phase = None
+            if form.phase.data:
+                if initiative is None:
+                    raise DomainError("Choose the initiative of this phase.", field="phase")
+                phase = next(p for p in initiative.phases if p.kind == PhaseKind(form.phase.data))
+            supersedes = (
+                db.session.get(Decision, form.supersedes_id.data)
+                if form.supersedes_id.data
+                else None
+            )
+            entry = ops.record_decision(
+                org,
+                current_user,
+                title=form.title.data or "",
+                context=form.context.data or "",
+                decision=form.decision.data or "",
+                rationale=form.rationale.data or "",
+                status=DecisionStatus(form.status.data),
+                impact=DecisionImpact(form.impact.data),
+                initiative=initiative,
+                phase=phase,
+                supersedes=supersedes,
+                kind=form.kind.data or "general",
+                consequences=form.consequences.data or "",
+                confirmation=form.confirmation.data or "",
+                **_list_values(form),
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            if entry.needs_approval:
+                flash(
+                    f"Decision #{entry.seq} is recorded as proposed: a high-impact decision is"
+                    " accepted once a second person (leader, PMO or admin) approves it.",
+                    "warning",
+                )
+            else:
+                flash(f"Decision #{entry.seq} is recorded in the log.", "success")
+            return redirect(url_for("decisions.show", slug=org.slug, seq=entry.seq))
+    status = 400 if request.method == "POST" else 200
+    return render_template("decisions/form.html", org=org, form=form), status
+
+
+def _entry(org: Organization, seq: int) -> Decision:
+    entry = dq.entry_by_seq(org, seq)
+    if entry is None:
+        abort(404, description="No such decision in this organization's log.")
+    return entry
+
+
+@bp.get("/<int:seq>")
+@login_required
+def show(slug: str, seq: int) -> ResponseReturnValue:
+    org = get_organization(slug)
+    return _show_page(org, _entry(org, seq))
+
+
+def _show_page(
+    org: Organization,
+    entry: Decision,
+    *,
+    status_form: StatusForm | None = None,
+    approval_form: ApprovalForm | None = None,
+    code: int = 200,
+) -> ResponseReturnValue:
+    thread = dq.thread_of(entry)
+    current = thread[-1]
+    links = dq.first_entries([d for d in [current.supersedes_id] if d is not None])
+    initiative = (
+        db.session.get(Initiative, current.initiative_id) if current.initiative_id else None
+    )
+    phase_kind = (
+        next((p.kind for p in initiative.phases if p.id == current.phase_id), None)
+        if initiative
+        else None
+    )
+    return render_template(
+        "decisions/show.html",
+        org=org,
+        entry=entry,
+        current=current,
+        thread=thread,
+        initiative=initiative,
+        phase_title=PHASE_TITLES.get(phase_kind) if phase_kind else None,
+        supersedes=links.get(current.supersedes_id) if current.supersedes_id else None,
+        superseded_by=dq.superseded_by(current),
+        status_form=status_form or StatusForm(),
+        approval_form=approval_form or ApprovalForm(),
+        self_approval=current.decided_by_id == current_user.id
+        or thread[0].decided_by_id == current_user.id,
+    ), code
+
+
+@bp.post("/<int:seq>/approve")
+@login_required
+def approve(slug: str, seq: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.DECIDE)
+    entry = _entry(org, seq)
+    form = ApprovalForm()
+    if form.validate_on_submit():
+        try:
+            new = ops.approve_decision(entry, current_user, note=form.note.data or "")
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"Approved: entry #{new.seq} records the approval.", "success")
+            return redirect(url_for("decisions.show", slug=org.slug, seq=new.seq))
+    return _show_page(org, entry, approval_form=form, code=400)
+
+
+@bp.post("/<int:seq>/status")
+@login_required
+def change_status(slug: str, seq: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.PROPOSE_DECISION)
+    entry = _entry(org, seq)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            new = ops.change_status(
+                entry, current_user, DecisionStatus(form.status.data), note=form.note.data or ""
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"The decision is now {new.status.value} (entry #{new.seq}).", "success")
+            return redirect(url_for("decisions.show", slug=org.slug, seq=new.seq))
+    return _show_page(org, entry, status_form=form, code=400)
+
+
+@bp.route("/<int:seq>/correct", methods=["GET", "POST"])
+@login_required
+def correct(slug: str, seq: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.PROPOSE_DECISION)
+    current = ops.current_entry(_entry(org, seq))
+    form = CorrectionForm()
+    if request.method == "GET":
+        for name in ("title", "context", "decision", "rationale", "consequences", "confirmation"):
+            getattr(form, name).data = getattr(current, name)
+        for name in LIST_FIELDS:
+            getattr(form, name).data = "\n".join(getattr(current, name))
+        form.impact.data = current.impact.value
+    if form.validate_on_submit():
+        try:
+            new = ops.correct_decision(
+                current,
+                current_user,
+                note=form.note.data or "",
+                title=form.title.data or "",
+                context=form.context.data or "",
+                decision=form.decision.data or "",
+                rationale=form.rationale.data or "",
+                impact=DecisionImpact(form.impact.data),
+                consequences=form.consequences.data or "",
+                confirmation=form.confirmation.data or "",
+                **_list_values(form),
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"Corrected: entry #{new.seq} records the correction.", "success")
+            return redirect(url_for("decisions.show", slug=org.slug, seq=new.seq))
+    status = 400 if request.method == "POST" else 200
+    return render_template("decisions/correct.html", org=org, form=form, current=current), status
+
+
+# ------------------------------------------------------------------------- exports, verify
+
+
+@bp.get("/export.<fmt>")
+@login_required
+def export(slug: str, fmt: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.EXPORT_LOG)
+    if fmt == "jsonl":
+        body, mimetype = decision_exports.jsonl_lines(org), "application/jsonl"
+    elif fmt == "csv":
+        body, mimetype = decision_exports.csv_lines(org), "text/csv"
+    elif fmt == "zip":
+        data = decision_exports.madr_zip_bytes(org)
+        return Response(
+            data,
+            mimetype="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{org.slug}-decisions.zip"'},
+        )
+    else:
+        abort(404, description="Exports are .jsonl, .csv or .zip (MADR).")
+    return Response(
+        stream_with_context(body),
+        mimetype=f"{mimetype}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{org.slug}-decisions.{fmt}"'},
+    )
+
+
+@bp.get("/verify")
+@login_required
+def verify(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.EXPORT_LOG)
+    result = verify_organization(org)
+    return render_template("decisions/verify.html", org=org, result=result)
+
+
+@bp.get("/verify.py")
+@login_required
+def verifier(slug: str) -> ResponseReturnValue:
+    """The self-contained verifier, for an auditor to run on an export away from the app."""
+    get_organization(slug, Action.EXPORT_LOG)
+    from governance import verify as verify_module
+
+    path = verify_module.__file__
+    assert path is not None
+    with open(path, encoding="utf-8") as handle:
+        source = handle.read()
+    return Response(
+        source,
+        mimetype="text/x-python; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="verify.py"'},
+    )
+
+
+@bp.app_template_global()
+def decisions_about(initiative: Initiative, limit: int = 10) -> list[Decision]:
+    """For the initiative page: the current state of its latest decisions."""
+    return dq.initiative_decisions(initiative, limit)

@@ -1,0 +1,405 @@
+"""Checkpoints: request a review of a phase's completion or a stage promotion, decide it, and
+review a stale approval again. One place for the gate rules, used by web, API, CLI and seed.
+
+- Phases advance in order; a phase completes only through an approved checkpoint.
+- A checkpoint can be requested, and approved, only while every exit criterion is met or waived.
+- Requested by a contributor or up; decided by a leader, PMO or admin who is not the requester.
+- Every outcome writes a decision to the log; an approval freezes the criteria it approved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from governance.database import utcnow
+from governance.decisions.models import Decision
+from governance.decisions.operations import record_decision
+from governance.enums import (
+    PHASE_TITLES,
+    CheckpointKind,
+    CheckpointStatus,
+    PhaseStatus,
+    StageGateStatus,
+)
+from governance.errors import DomainError, NotAllowed
+from governance.extensions import db
+from governance.gates.models import Checkpoint, Phase, StageGate
+from governance.gates.phases import (
+    STAGE_ORDER,
+    RuleResults,
+    assess,
+    changes_between,
+    open_criteria_message,
+    snapshot,
+    snapshot_sha256,
+    subject_of,
+)
+from governance.people.models import User
+from governance.permissions import Action, can
+from governance.portfolio.models import Initiative
+
+OUTCOMES = {
+    CheckpointStatus.APPROVED: "approved",
+    CheckpointStatus.REJECTED: "rejected",
+    CheckpointStatus.CHANGES_REQUESTED: "sent back with changes requested",
+}
+
+
+def log_decision(
+    initiative: Initiative,
+    author: User,
+    *,
+    kind: str,
+    title: str,
+    context: str,
+    decision: str,
+    rationale: str = "",
+    consequences: str = "",
+    phase: Phase | None = None,
+    checkpoint: Checkpoint | None = None,
+    supersedes: Decision | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Decision:
+    """The one place this area writes to the decision log."""
+    return record_decision(
+        initiative.organization,
+        author,
+        title=title,
+        context=context,
+        decision=decision,
+        rationale=rationale,
+        consequences=consequences,
+        initiative=initiative,
+        phase=phase,
+        checkpoint_id=checkpoint.id if checkpoint is not None else None,
+        supersedes=supersedes,
+        kind=kind,
+        details=details or {},
+        created_at=at,
+    )
+
+
+def _locked(model: type[Any], object_id: int) -> Any:
+    """Re-read a row under SELECT ... FOR UPDATE so two reviewers cannot both act on it."""
+    return db.session.scalar(
+        sa.select(model)
+        .where(model.id == object_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _pending_on(**where: Any) -> Checkpoint | None:
+    query = sa.select(Checkpoint).where(Checkpoint.status == CheckpointStatus.PENDING)
+    for column, value in where.items():
+        query = query.where(getattr(Checkpoint, column) == value)
+    return db.session.scalar(query)
+
+
+def _already_waiting(pending: Checkpoint | None, subject: str) -> DomainError:
+    who = f" by {pending.requested_by.name} on {pending.requested_at:%d %b %Y}" if pending else ""
+    return DomainError(
+        f"A checkpoint for {subject} is already waiting for review (requested{who})."
+    )
+
+
+def request_phase_checkpoint(
+    phase: Phase, by: User, note: str, *, at: datetime | None = None
+) -> Checkpoint:
+    """Ask for a review of the phase's completion: only the current phase, every criterion met."""
+    if not can(by, Action.REQUEST_CHECKPOINT, phase):
+        raise NotAllowed("Your role in this organization does not allow requesting a checkpoint.")
+    phase = _locked(Phase, phase.id)
+    initiative = phase.initiative
+    subject = subject_of(phase, None, initiative)
+    if phase.status == PhaseStatus.COMPLETE:
+        raise DomainError(f"The {PHASE_TITLES[phase.kind]} phase is already complete.")
+    if phase.status == PhaseStatus.IN_REVIEW:
+        raise _already_waiting(_pending_on(phase_id=phase.id), subject)
+    earlier = [p for p in initiative.phases if p.position < phase.position]
+    unfinished = next((p for p in earlier if p.status != PhaseStatus.COMPLETE), None)
+    if unfinished is not None or phase.status == PhaseStatus.NOT_STARTED:
+        first = PHASE_TITLES[unfinished.kind] if unfinished else "previous"
+        raise DomainError(f"Phases advance in order: complete the {first} phase first.")
+    return _request(initiative, by, note, at, phase=phase)
+
+
+def request_stage_gate_checkpoint(
+    gate: StageGate, by: User, note: str, *, at: datetime | None = None
+) -> Checkpoint:
+    """Ask for a review of a stage promotion: the gate's own exit criteria must be met."""
+    if not can(by, Action.REQUEST_CHECKPOINT, gate):
+        raise NotAllowed("Your role in this organization does not allow requesting a checkpoint.")
+    gate = _locked(StageGate, gate.id)
+    initiative = gate.initiative
+    subject = subject_of(None, gate, initiative)
+    if gate.status == StageGateStatus.PASSED:
+        raise DomainError(f"{initiative.name} was already promoted to {gate.to_stage}.")
+    if gate.status == StageGateStatus.IN_REVIEW:
+        raise _already_waiting(_pending_on(stage_gate_id=gate.id), subject)
+    if initiative.stage not in STAGE_ORDER:
+        raise DomainError(f"{initiative.name} is {initiative.stage}: it cannot be promoted.")
+    if initiative.stage != gate.from_stage:
+        raise DomainError(
+            f"Stages advance in order: {initiative.name} is in {initiative.stage}, "
+            f"so it can only be promoted from {initiative.stage} now."
+        )
+    return _request(initiative, by, note, at, gate=gate)
+
+
+def _request(
+    initiative: Initiative,
+    by: User,
+    note: str,
+    at: datetime | None,
+    *,
+    phase: Phase | None = None,
+    gate: StageGate | None = None,
+) -> Checkpoint:
+    note = note.strip()
+    if not note:
+        raise DomainError(
+            "Add a note for the reviewer: what is ready and where to look.", field="note"
+        )
+    criteria = phase.criteria if phase is not None else gate.criteria if gate else []
+    refusal = open_criteria_message(assess(criteria, initiative))
+    if refusal:
+        raise DomainError(f"{refusal}. Meet or waive them before requesting the checkpoint.")
+    checkpoint = Checkpoint(
+        organization_id=initiative.organization_id,
+        initiative_id=initiative.id,
+        kind=CheckpointKind.PHASE if phase is not None else CheckpointKind.STAGE_GATE,
+        phase=phase,
+        stage_gate=gate,
+        requested_by_id=by.id,
+        requested_at=at or utcnow(),
+        request_note=note,
+    )
+    db.session.add(checkpoint)
+    if phase is not None:
+        phase.status = PhaseStatus.IN_REVIEW
+    if gate is not None:
+        gate.status = StageGateStatus.IN_REVIEW
+    db.session.flush()
+    return checkpoint
+
+
+def decide(
+    checkpoint: Checkpoint,
+    by: User,
+    outcome: CheckpointStatus | str,
+    comment: str,
+    *,
+    at: datetime | None = None,
+) -> Checkpoint:
+    """Approve, reject or request changes. Approval completes the phase (or promotes the stage)
+    and starts the next phase; any other outcome returns the phase to in progress."""
+    if not can(by, Action.DECIDE, checkpoint):
+        raise NotAllowed(
+            "Only a leader, PMO or admin of this organization can decide a checkpoint."
+        )
+    try:
+        outcome = CheckpointStatus(outcome)
+    except ValueError:
+        raise DomainError("Choose approve, reject or request changes.", field="outcome") from None
+    if outcome not in OUTCOMES:
+        raise DomainError("Choose approve, reject or request changes.", field="outcome")
+    checkpoint = _locked(Checkpoint, checkpoint.id)
+    if not checkpoint.is_pending:
+        who = checkpoint.decided_by.name if checkpoint.decided_by else "someone"
+        raise DomainError(
+            f"This checkpoint was already {OUTCOMES[checkpoint.status]} by {who} "
+            f"on {checkpoint.decided_at:%d %b %Y}."
+        )
+    if checkpoint.requested_by_id == by.id:
+        raise NotAllowed(
+            "You requested this checkpoint, so someone else must decide it (segregation of duties)."
+        )
+    comment = comment.strip()
+    if outcome != CheckpointStatus.APPROVED and not comment:
+        raise DomainError("Say why, so the team knows what to change.", field="comment")
+    initiative = checkpoint.initiative
+    states = assess(checkpoint.criteria, initiative)
+    if outcome == CheckpointStatus.APPROVED:
+        refusal = open_criteria_message(states)
+        if refusal:
+            raise DomainError(
+                f"{refusal}. A phase completes only with every exit criterion met or waived: "
+                "request changes instead, or wait until they are met."
+            )
+    now = at or utcnow()
+    if now < checkpoint.requested_at:
+        raise DomainError("A checkpoint cannot be decided before it was requested.")
+    checkpoint.status = outcome
+    checkpoint.decided_by_id = by.id
+    checkpoint.decided_at = now
+    checkpoint.decision_comment = comment
+    frozen = snapshot(states)
+    entry = _log_outcome(checkpoint, by, frozen)
+    checkpoint.decision_id = entry.id
+    if outcome == CheckpointStatus.APPROVED:
+        checkpoint.approved_snapshot_sha256 = snapshot_sha256(frozen)
+        _advance(checkpoint, now)
+    else:
+        if checkpoint.phase is not None:
+            checkpoint.phase.status = PhaseStatus.IN_PROGRESS
+        if checkpoint.stage_gate is not None:
+            checkpoint.stage_gate.status = StageGateStatus.OPEN
+    db.session.flush()
+    return checkpoint
+
+
+def _advance(checkpoint: Checkpoint, now: datetime) -> None:
+    if checkpoint.phase is not None:
+        phase = checkpoint.phase
+        phase.status = PhaseStatus.COMPLETE
+        phase.completed_at = now
+        following = next(
+            (p for p in checkpoint.initiative.phases if p.position == phase.position + 1), None
+        )
+        if following is not None and following.status == PhaseStatus.NOT_STARTED:
+            following.status = PhaseStatus.IN_PROGRESS
+            following.started_at = now
+    if checkpoint.stage_gate is not None:
+        gate = checkpoint.stage_gate
+        gate.status = StageGateStatus.PASSED
+        gate.passed_at = now
+        checkpoint.initiative.stage = gate.to_stage
+
+
+def _log_outcome(checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]]) -> Decision:
+    initiative = checkpoint.initiative
+    subject = subject_of(checkpoint.phase, checkpoint.stage_gate, initiative)
+    verb = OUTCOMES[checkpoint.status]
+    comment = checkpoint.decision_comment
+    return log_decision(
+        initiative,
+        by,
+        kind=f"checkpoint_{checkpoint.status.value}",
+        title=f"Checkpoint {verb}: {subject}"[:200],
+        context=(
+            f"{checkpoint.requested_by.name} requested a checkpoint for {subject} on "
+            f"{checkpoint.requested_at:%d %b %Y}: {checkpoint.request_note}"
+        ),
+        decision=f"The checkpoint for {subject} was {verb}." + (f" {comment}" if comment else ""),
+        rationale=comment,
+        phase=checkpoint.phase,
+        checkpoint=checkpoint,
+        details={
+            "checkpoint_id": checkpoint.id,
+            "checkpoint_kind": checkpoint.kind.value,
+            "outcome": checkpoint.status.value,
+            "subject": subject,
+            "requested_by_id": checkpoint.requested_by_id,
+            "requested_at": checkpoint.requested_at.isoformat(),
+            "decided_at": checkpoint.decided_at.isoformat() if checkpoint.decided_at else None,
+            "criteria": frozen,
+            "criteria_sha256": snapshot_sha256(frozen),
+        },
+    )
+
+
+# ---- approvals frozen to what they approved ---------------------------------------------
+
+
+@dataclass
+class ApprovalState:
+    checkpoint: Checkpoint
+    stale: bool
+    changes: list[str]
+
+
+def approval_state(
+    checkpoint: Checkpoint,
+    approved: list[dict[str, Any]] | None,
+    known: RuleResults | None = None,
+) -> ApprovalState:
+    """Compare an approval with the facts now. `approved` is the snapshot in its decision;
+    `known`, rule results the caller already has for this initiative now."""
+    if checkpoint.status != CheckpointStatus.APPROVED or not checkpoint.approved_snapshot_sha256:
+        return ApprovalState(checkpoint, False, [])
+    evaluated = {row["id"] for row in approved or [] if row.get("evaluated")}
+    now = snapshot(
+        assess(checkpoint.criteria, checkpoint.initiative, only_rules_for=evaluated, known=known)
+    )
+    if snapshot_sha256(now) == checkpoint.approved_snapshot_sha256:
+        return ApprovalState(checkpoint, False, [])
+    return ApprovalState(checkpoint, True, changes_between(approved or [], now))
+
+
+def review_again(
+    checkpoint: Checkpoint, by: User, comment: str, approved: list[dict[str, Any]] | None
+) -> Checkpoint:
+    """Confirm a stale approval against the facts as they are now (a new decision entry)."""
+    if not can(by, Action.DECIDE, checkpoint):
+        raise NotAllowed("Only a leader, PMO or admin of this organization can review an approval.")
+    checkpoint = _locked(Checkpoint, checkpoint.id)
+    state = approval_state(checkpoint, approved)
+    if not state.stale:
+        raise DomainError("Nothing changed since the approval: there is nothing to review again.")
+    if checkpoint.requested_by_id == by.id:
+        raise NotAllowed(
+            "You requested this checkpoint, so someone else must review it (segregation of duties)."
+        )
+    comment = comment.strip()
+    if not comment:
+        raise DomainError("Say why the approval still holds with these changes.", field="comment")
+    initiative = checkpoint.initiative
+    subject = subject_of(checkpoint.phase, checkpoint.stage_gate, initiative)
+    frozen = snapshot(assess(checkpoint.criteria, initiative))
+    previous = _decision(checkpoint.decision_id)
+    entry = log_decision(
+        initiative,
+        by,
+        kind="checkpoint_reviewed_again",
+        title=f"Approval reviewed again: {subject}"[:200],
+        context="Since the approval: " + " ".join(state.changes),
+        decision=f"The approval of {subject} still holds with the facts as they are now.",
+        rationale=comment,
+        phase=checkpoint.phase,
+        checkpoint=checkpoint,
+        supersedes=previous,
+        details={
+            "checkpoint_id": checkpoint.id,
+            "subject": subject,
+            "changes": state.changes,
+            "criteria": frozen,
+            "criteria_sha256": snapshot_sha256(frozen),
+        },
+    )
+    checkpoint.decision_id = entry.id
+    checkpoint.approved_snapshot_sha256 = snapshot_sha256(frozen)
+    checkpoint.reviewed_again_at = utcnow()
+    db.session.flush()
+    return checkpoint
+
+
+def _decision(decision_id: int | None) -> Decision | None:
+    if decision_id is None:
+        return None
+    return db.session.get(Decision, decision_id)
+
+
+def _frozen(entry: Any) -> list[dict[str, Any]] | None:
+    details = getattr(entry, "details", None) or {}
+    criteria = details.get("criteria")
+    return criteria if isinstance(criteria, list) else None
+
+
+def approved_snapshot(checkpoint: Checkpoint) -> list[dict[str, Any]] | None:
+    """The criteria as the checkpoint's latest approval (or re-review) froze them."""
+    return _frozen(_decision(checkpoint.decision_id))
+
+
+def approved_snapshots(checkpoints: list[Checkpoint]) -> dict[int, list[dict[str, Any]] | None]:
+    """checkpoint id -> its frozen criteria, in one query."""
+    ids = [c.decision_id for c in checkpoints if c.decision_id is not None]
+    if not ids:
+        return {}
+    entries = {d.id: d for d in db.session.scalars(sa.select(Decision).where(Decision.id.in_(ids)))}
+    return {c.id: _frozen(entries.get(c.decision_id)) for c in checkpoints if c.decision_id}

@@ -1,0 +1,172 @@
+"""Exit criteria evaluated from the tracked data.
+
+A criterion may name a rule (`ExitCriterion.rule`) instead of waiting for manual evidence.
+Each rule is a plain function of an initiative that returns the records that fail it; the
+criterion is met while none fails. Adding a rule is a small, local change: write a function
+in the module of its area and decorate it with `@rule(...)`; `load_rules()` imports the
+modules so the registry is complete.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from governance.gates.models import ExitCriterion
+    from governance.portfolio.models import Initiative
+
+
+import sqlalchemy as sa
+
+from governance.enums import PHASE_TITLES
+from governance.extensions import db
+from governance.gates.models import Phase
+from governance.portfolio.models import Initiative
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One record that fails a rule, named so a person can find and fix it."""
+
+    record: str
+    reason: str
+    url: str | None = None
+
+
+@dataclass
+class RuleResult:
+    rule: str
+    title: str
+    passed: bool
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if self.passed:
+            return "Met: every record passes."
+        count = len(self.failures)
+        return f"{count} record{'s' if count != 1 else ''} fail{'s' if count == 1 else ''}."
+
+
+RuleFunction = Callable[["Initiative", date], list[Failure]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    check: RuleFunction
+
+
+RULES: dict[str, Rule] = {}
+
+# Rules whose parameters live with each criterion (e.g. a KPI threshold): evaluated per criterion.
+CriterionCheck = Callable[["ExitCriterion", date], RuleResult]
+
+
+CRITERION_RULES: dict[str, CriterionCheck] = {}
+
+# The same rules evaluated for many criteria at once (a fixed number of queries for a page).
+CriteriaCheck = Callable[[list["ExitCriterion"], date], dict[int, RuleResult]]
+
+
+CRITERION_BATCH_RULES: dict[str, CriteriaCheck] = {}
+
+
+C = TypeVar("C", bound=Callable[..., RuleResult])
+
+
+B = TypeVar("B", bound=Callable[..., dict[int, RuleResult]])
+
+
+# Modules that define rules; each area adds its own module here.
+RULE_MODULES = ["governance.gates.rules"]
+
+
+RULE_MODULES.append("governance.lineage.rules")
+
+
+RULE_MODULES.append("governance.maturity.rules")
+
+
+RULE_MODULES.append("governance.decisions.rules")
+
+
+def rule(name: str, title: str) -> Callable[[RuleFunction], RuleFunction]:
+    def register(check: RuleFunction) -> RuleFunction:
+        RULES[name] = Rule(name, title, check)
+        return check
+
+    return register
+
+
+def criterion_rule(name: str) -> Callable[[C], C]:
+    def register(check: C) -> C:
+        CRITERION_RULES[name] = check
+        return check
+
+    return register
+
+
+def criterion_batch_rule(name: str) -> Callable[[B], B]:
+    def register(check: B) -> B:
+        CRITERION_BATCH_RULES[name] = check
+        return check
+
+    return register
+
+
+def evaluates_per_criterion(name: str) -> bool:
+    load_rules()
+    return name in CRITERION_RULES
+
+
+def evaluate_criteria(
+    criteria: list[ExitCriterion], today: date | None = None
+) -> dict[int, RuleResult]:
+    """Criterion id -> result for parameterised criteria: one batch per rule when it has one."""
+    load_rules()
+    today = today or date.today()
+    by_rule: dict[str, list[ExitCriterion]] = {}
+    for criterion in criteria:
+        assert criterion.rule is not None
+        by_rule.setdefault(criterion.rule, []).append(criterion)
+    results: dict[int, RuleResult] = {}
+    for name, group in by_rule.items():
+        batch = CRITERION_BATCH_RULES.get(name)
+        if batch is not None:
+            results.update(batch(group, today))
+        else:
+            results.update({c.id: CRITERION_RULES[name](c, today) for c in group})
+    return results
+
+
+def load_rules() -> dict[str, Rule]:
+    for module in RULE_MODULES:
+        importlib.import_module(module)
+    return RULES
+
+
+def evaluate(name: str, initiative: Initiative, today: date | None = None) -> RuleResult:
+    load_rules()
+    found = RULES.get(name)
+    if found is None:
+        return RuleResult(
+            name, name, False, [Failure(name, "This rule is not known to this installation.")]
+        )
+    failures = found.check(initiative, today or date.today())
+    return RuleResult(name, found.title, not failures, failures)
+
+
+@rule("every_phase_has_owner", "Every phase has a named owner")
+def every_phase_has_owner(initiative: Initiative, today: date) -> list[Failure]:
+    unowned = db.session.scalars(
+        sa.select(Phase.kind)
+        .where(Phase.initiative_id == initiative.id, Phase.owner_id.is_(None))
+        .order_by(Phase.position)
+    )
+    return [Failure(f"{PHASE_TITLES[kind]} phase", "has no owner") for kind in unowned]

@@ -1,0 +1,152 @@
+"""Rules over lineage: models traced to a data source, production deployments with a tested
+rollback plan and a registered model version. A bounded number of queries per rule."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import has_request_context, url_for
+
+from governance.enums import ArtifactKind, EdgeKind, Environment
+from governance.extensions import db
+from governance.gates.rules import Failure, rule
+from governance.lineage.graph import reaching_kind
+from governance.lineage.models import LineageArtifact, LineageEdge, RollbackPlan
+from governance.portfolio.models import Initiative
+
+ROLLBACK_TEST_DAYS = 180
+
+
+K = ArtifactKind
+
+
+def _url(artifact: LineageArtifact) -> str | None:
+    if not has_request_context():
+        return None
+    from governance.portfolio.models import Organization
+
+    org = db.session.get(Organization, artifact.organization_id)
+    assert org is not None
+    return url_for("lineage.show", slug=org.slug, artifact_id=artifact.id)
+
+
+def _record(artifact: LineageArtifact) -> str:
+    version = f" v{artifact.version_tag}" if artifact.version_tag else ""
+    return f"{artifact.kind.value.replace('_', ' ').capitalize()} {artifact.name}{version}"
+
+
+def _of(initiative: Initiative, *kinds: ArtifactKind) -> list[LineageArtifact]:
+    return list(
+        db.session.scalars(
+            sa.select(LineageArtifact)
+            .where(
+                LineageArtifact.organization_id == initiative.organization_id,
+                LineageArtifact.initiative_id == initiative.id,
+                LineageArtifact.kind.in_(kinds),
+            )
+            .order_by(LineageArtifact.kind, LineageArtifact.name)
+        )
+    )
+
+
+def _production(initiative: Initiative) -> list[LineageArtifact]:
+    return [d for d in _of(initiative, K.DEPLOYMENT) if d.environment == Environment.PRODUCTION]
+
+
+@rule("models_have_lineage_to_source", "Every model in scope has lineage back to a data source")
+def models_have_lineage_to_source(initiative: Initiative, today: date) -> list[Failure]:
+    models = _of(initiative, K.MODEL, K.MODEL_VERSION)
+    if not models:
+        return [Failure("Lineage", "no model or model version is registered for this initiative")]
+    traced = reaching_kind(initiative.organization_id, [m.id for m in models], K.DATA_SOURCE)
+    return [
+        Failure(_record(m), "has no lineage back to a data source", _url(m))
+        for m in models
+        if m.id not in traced
+    ]
+
+
+@rule(
+    "production_rollback_tested",
+    "Every production deployment has a rollback plan tested in the last 180 days",
+)
+def production_rollback_tested(initiative: Initiative, today: date) -> list[Failure]:
+    deployments = _production(initiative)
+    plans = {
+        p.deployment_id: p
+        for p in db.session.scalars(
+            sa.select(RollbackPlan).where(
+                RollbackPlan.deployment_id.in_([d.id for d in deployments])
+            )
+        )
+    }
+    failures = []
+    oldest = today - timedelta(days=ROLLBACK_TEST_DAYS)
+    for deployment in deployments:
+        plan = plans.get(deployment.id)
+        reason = None
+        if plan is None:
+            reason = "has no rollback plan"
+        elif plan.target_version_id is None:
+            reason = "has a rollback plan without a version to roll back to"
+        elif plan.last_tested_on is None:
+            reason = "has a rollback plan that was never tested"
+        elif plan.last_tested_on < oldest:
+            reason = (
+                f"rollback last tested on {plan.last_tested_on.isoformat()}, "
+                f"more than {ROLLBACK_TEST_DAYS} days ago"
+            )
+        if reason:
+            failures.append(Failure(_record(deployment), reason, _url(deployment)))
+    return failures
+
+
+@rule(
+    "production_versions_registered",
+    "Every model version in production is registered",
+)
+def production_versions_registered(initiative: Initiative, today: date) -> list[Failure]:
+    deployments = _production(initiative)
+    rows = db.session.execute(
+        sa.select(LineageEdge.target_id, LineageArtifact)
+        .join(LineageArtifact, LineageArtifact.id == LineageEdge.source_id)
+        .where(
+            LineageEdge.kind == EdgeKind.DEPLOYED_AS,
+            LineageEdge.target_id.in_([d.id for d in deployments]),
+            LineageArtifact.kind == K.MODEL_VERSION,
+        )
+    ).all()
+    versions: dict[int, list[LineageArtifact]] = {}
+    for deployment_id, version in rows:
+        versions.setdefault(deployment_id, []).append(version)
+    failures = []
+    for deployment in deployments:
+        serving = versions.get(deployment.id, [])
+        if not serving:
+            failures.append(
+                Failure(
+                    _record(deployment),
+                    "serves no registered model version (no “deployed as” edge from one)",
+                    _url(deployment),
+                )
+            )
+        for version in serving:
+            missing = [
+                what
+                for what, ok in (
+                    ("a version number", bool(version.version_tag)),
+                    ("an owner", bool(version.owner)),
+                    ("its model", version.parent_id is not None),
+                )
+                if not ok
+            ]
+            if missing:
+                failures.append(
+                    Failure(
+                        _record(version),
+                        f"serves {deployment.name} but lacks {', '.join(missing)}",
+                        _url(version),
+                    )
+                )
+    return failures

@@ -1,0 +1,80 @@
+"""Loads the demo lineage from seed_data/lineage.yaml through the lineage operations."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from governance.catalog import load
+from governance.enums import ArtifactKind, DataClassification, EdgeKind, Environment
+from governance.extensions import db
+from governance.lineage import operations as ops
+from governance.lineage.models import LineageArtifact
+from governance.portfolio.models import Initiative, Organization
+
+
+def load_lineage(today: date | None = None) -> int:
+    """Create every demo organization's lineage; returns the number of artifacts. Flushes."""
+    today = today or date.today()
+    data: dict[str, Any] = load("lineage.yaml")
+    count = 0
+    for slug, initiatives in data.items():
+        org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+        if org is None:
+            continue
+        by_name = {
+            i.name: i
+            for i in db.session.scalars(
+                sa.select(Initiative).where(Initiative.organization_id == org.id)
+            )
+        }
+        keys: dict[str, LineageArtifact] = {}
+        for initiative_name, spec in initiatives.items():
+            initiative = by_name[initiative_name]
+            for item in spec.get("artifacts", []):
+                if item["key"] in keys:
+                    continue  # shared with an earlier initiative of the organization
+                keys[item["key"]] = _artifact(org, initiative, item, keys)
+                count += 1
+            for line in spec.get("edges", []):
+                source, relation, target = line.split()
+                ops.add_edge(keys[source], keys[target], EdgeKind(relation))
+            for plan in spec.get("rollback", []):
+                ops.set_rollback_plan(
+                    keys[plan["deployment"]],
+                    None,
+                    target_version_id=keys[plan["to"]].id,
+                    procedure=plan["procedure"],
+                    owner=plan["owner"],
+                    last_tested_on=today - timedelta(days=int(plan["tested_days_ago"])),
+                    restore_minutes=plan.get("minutes"),
+                    today=today,
+                )
+    db.session.flush()
+    return count
+
+
+def _artifact(
+    org: Organization,
+    initiative: Initiative,
+    item: dict[str, Any],
+    keys: dict[str, LineageArtifact],
+) -> LineageArtifact:
+    parent = keys[item["parent"]].id if item.get("parent") else None
+    return ops.register_artifact(
+        org,
+        ArtifactKind(item["kind"]),
+        ops.ArtifactInput(
+            namespace=item["ns"],
+            name=item["name"],
+            version_tag=str(item.get("v", "")),
+            owner=item.get("owner", ""),
+            data_classification=DataClassification(item.get("class", "internal")),
+            description=item.get("desc", ""),
+            initiative_id=initiative.id,
+            environment=Environment(item["env"]) if item.get("env") else None,
+            parent_id=parent,
+        ),
+    )

@@ -1,0 +1,276 @@
+"""Lineage pages: the organization's graph, an artifact with its upstream and downstream,
+impact analysis, and the forms to register artifacts, edges and rollback plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
+
+from governance.enums import ArtifactKind, DataClassification, EdgeKind, Environment, label
+from governance.errors import DomainError
+from governance.extensions import db
+from governance.lineage import operations as ops
+from governance.lineage import queries as q
+from governance.lineage.figure import figure_json, lineage_figure
+from governance.lineage.forms import ArtifactForm, EdgeForm, RollbackPlanForm, artifact_choices
+from governance.lineage.graph import Subgraph
+from governance.lineage.models import LineageArtifact, LineageEdge
+from governance.loaders import get_organization
+from governance.permissions import Action
+from governance.portfolio.models import Organization
+from governance.web.helpers import refuse
+
+bp = Blueprint("lineage", __name__, url_prefix="/orgs/<slug>/lineage")
+
+
+K = ArtifactKind
+
+
+def _artifact(org: Organization, artifact_id: int) -> LineageArtifact:
+    artifact = db.session.get(LineageArtifact, artifact_id)
+    if artifact is None or artifact.organization_id != org.id:
+        abort(404, description="No such lineage artifact in this organization.")
+    return artifact
+
+
+def _status() -> int:
+    return 400 if request.method == "POST" else 200
+
+
+def _figure(
+    org: Organization,
+    graph: Subgraph | q.OrgGraph,
+    focus: int | None = None,
+    initiatives: list[Any] | None = None,
+) -> str:
+    names = {i.id: i.name for i in (q.initiatives_of(org) if initiatives is None else initiatives)}
+    if isinstance(graph, Subgraph):
+        artifacts = [r.artifact for r in graph.nodes]
+        edges = [(e.source_id, e.target_id) for e in graph.edges]
+    else:
+        artifacts, edges = graph.artifacts, graph.edges
+    figure = lineage_figure(
+        artifacts,
+        edges,
+        lambda a: url_for("lineage.show", slug=org.slug, artifact_id=a.id),
+        names,
+        focus,
+    )
+    return figure_json(figure)
+
+
+@bp.get("")
+@login_required
+def index(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug)
+    initiatives = q.initiatives_of(org)
+    chosen = request.args.get("initiative", "")
+    initiative_id = int(chosen) if chosen.isdigit() else None
+    if initiative_id is not None and initiative_id not in {i.id for i in initiatives}:
+        abort(404, description="No such initiative in this organization.")
+    graph = q.org_graph(org, initiative_id)
+    return render_template(
+        "lineage/index.html",
+        org=org,
+        graph=graph,
+        figure=_figure(org, graph, initiatives=initiatives) if graph.artifacts else None,
+        initiatives=initiatives,
+        initiative_id=initiative_id,
+        kinds=list(K),
+        limit=q.GRAPH_LIMIT,
+    )
+
+
+@bp.get("/<int:artifact_id>")
+@login_required
+def show(slug: str, artifact_id: int) -> ResponseReturnValue:
+    org = get_organization(slug)
+    artifact = _artifact(org, artifact_id)
+    page = q.artifact_page(artifact)
+    both = Subgraph(
+        page.upstream.nodes + [r for r in page.downstream.nodes if r.artifact.id != artifact.id],
+        page.upstream.edges + page.downstream.edges,
+    )
+    return render_template(
+        "lineage/show.html",
+        org=org,
+        artifact=artifact,
+        page=page,
+        figure=_figure(org, both, artifact.id),
+    )
+
+
+@bp.get("/<int:artifact_id>/impact")
+@login_required
+def impact(slug: str, artifact_id: int) -> ResponseReturnValue:
+    org = get_organization(slug)
+    artifact = _artifact(org, artifact_id)
+    page = q.artifact_page(artifact)
+    affected: dict[ArtifactKind, list[Any]] = {}
+    for reached in page.downstream.nodes:
+        if reached.artifact.id != artifact.id:
+            affected.setdefault(reached.artifact.kind, []).append(reached)
+    return render_template(
+        "lineage/impact.html",
+        org=org,
+        artifact=artifact,
+        affected=affected,
+        kinds=list(K),
+        figure=_figure(org, page.downstream, artifact.id),
+    )
+
+
+def _artifact_form(org: Organization, artifact: LineageArtifact | None = None) -> ArtifactForm:
+    form = ArtifactForm(obj=artifact)
+    form.initiative_id.choices = [SelectChoice(None, "None yet")] + [
+        SelectChoice(i.id, i.name) for i in q.initiatives_of(org)
+    ]
+    form.parent_id.choices = artifact_choices(q.artifacts_of(org, K.MODEL), "—")
+    if request.method == "GET" and artifact is not None:
+        form.version.data = str(artifact.version)
+        form.kind.data = artifact.kind.value
+        form.data_classification.data = artifact.data_classification.value
+        form.environment.data = artifact.environment.value if artifact.environment else None
+    return form
+
+
+def _input(form: ArtifactForm) -> ops.ArtifactInput:
+    return ops.ArtifactInput(
+        namespace=form.namespace.data or "",
+        name=form.name.data or "",
+        version_tag=form.version_tag.data or "",
+        owner=form.owner.data or "",
+        data_classification=DataClassification(form.data_classification.data),
+        description=form.description.data or "",
+        initiative_id=form.initiative_id.data,
+        environment=Environment(form.environment.data) if form.environment.data else None,
+        parent_id=form.parent_id.data,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    form = _artifact_form(org)
+    if request.method == "GET":
+        if request.args.get("kind") in {k.value for k in K}:
+            form.kind.data = request.args["kind"]
+        if request.args.get("initiative", "").isdigit():
+            form.initiative_id.data = int(request.args["initiative"])
+    if form.validate_on_submit():
+        try:
+            artifact = ops.register_artifact(org, ArtifactKind(form.kind.data), _input(form))
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"{label(artifact.kind)} {artifact.name} was registered.", "success")
+            return redirect(url_for("lineage.show", slug=org.slug, artifact_id=artifact.id))
+    return render_template("lineage/form.html", org=org, form=form, artifact=None), _status()
+
+
+@bp.route("/<int:artifact_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, artifact_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    artifact = _artifact(org, artifact_id)
+    form = _artifact_form(org, artifact)
+    if form.validate_on_submit():
+        try:
+            if form.kind.data != artifact.kind.value:
+                raise DomainError(
+                    "The kind cannot change: register a new artifact instead.", field="kind"
+                )
+            ops.update_artifact(artifact, form.expected_version(), _input(form))
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("lineage.show", slug=org.slug, artifact_id=artifact.id))
+    return render_template("lineage/form.html", org=org, form=form, artifact=artifact), _status()
+
+
+@bp.route("/edges/new", methods=["GET", "POST"])
+@login_required
+def create_edge(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    everything = q.artifacts_of(org)
+    form = EdgeForm()
+    form.source_id.choices = artifact_choices(everything, "Choose…")
+    form.target_id.choices = artifact_choices(everything, "Choose…")
+    if request.method == "GET":
+        for name in ("source_id", "target_id"):
+            if request.args.get(name, "").isdigit():
+                getattr(form, name).data = int(request.args[name])
+    back = request.args.get("from", "")
+    if form.validate_on_submit():
+        try:
+            source = _artifact(org, form.source_id.data or 0)
+            target = _artifact(org, form.target_id.data or 0)
+            ops.add_edge(source, target, EdgeKind(form.kind.data))
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"{source.name} → {target.name} ({label(form.kind.data)}) was added.", "success")
+            focus = int(back) if back.isdigit() else source.id
+            return redirect(url_for("lineage.show", slug=org.slug, artifact_id=focus))
+    return render_template("lineage/edge_form.html", org=org, form=form), _status()
+
+
+@bp.post("/edges/<int:edge_id>/remove")
+@login_required
+def remove_edge(slug: str, edge_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    edge = db.session.get(LineageEdge, edge_id)
+    if edge is None or edge.organization_id != org.id:
+        abort(404, description="No such edge in this organization.")
+    back = request.form.get("from", "")
+    ops.remove_edge(edge)
+    db.session.commit()
+    flash("The edge was removed.", "success")
+    if back.isdigit():
+        return redirect(url_for("lineage.show", slug=org.slug, artifact_id=int(back)))
+    return redirect(url_for("lineage.index", slug=org.slug))
+
+
+@bp.route("/<int:artifact_id>/rollback", methods=["GET", "POST"])
+@login_required
+def rollback(slug: str, artifact_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    deployment = _artifact(org, artifact_id)
+    if deployment.kind != K.DEPLOYMENT:
+        abort(404, description="Only a deployment has a rollback plan.")
+    plan = q.artifact_page(deployment).plan
+    form = RollbackPlanForm(obj=plan)
+    form.target_version_id.choices = artifact_choices(
+        q.artifacts_of(org, K.MODEL_VERSION), "Choose…"
+    )
+    if request.method == "GET" and plan is not None:
+        form.version.data = str(plan.version)
+    if form.validate_on_submit():
+        try:
+            ops.set_rollback_plan(
+                deployment,
+                form.expected_version(),
+                target_version_id=form.target_version_id.data,
+                procedure=form.procedure.data or "",
+                owner=form.owner.data or "",
+                last_tested_on=form.last_tested_on.data,
+                restore_minutes=form.restore_minutes.data,
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Rollback plan saved.", "success")
+            return redirect(url_for("lineage.show", slug=org.slug, artifact_id=deployment.id))
+    return render_template(
+        "lineage/rollback_form.html", org=org, form=form, deployment=deployment, plan=plan
+    ), _status()

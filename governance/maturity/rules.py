@@ -1,0 +1,232 @@
+"""Rules over assessments, objectives and KPIs, including KPI-threshold criteria.
+
+A KPI-threshold criterion keeps its parameters in a `KpiThreshold` row linked to the
+criterion: `evaluate_threshold` answers one criterion; the registered `kpi_threshold` rule
+answers for an initiative as a whole (every threshold criterion of it), which is what the
+generic `evaluate(name, initiative)` can ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from governance.catalog import maturity_dimensions
+from governance.enums import COMPARATOR_SIGNS, Comparator
+from governance.extensions import db
+from governance.gates.models import ExitCriterion, Phase
+from governance.gates.rules import Failure, RuleResult, criterion_batch_rule, criterion_rule, rule
+from governance.maturity.models import (
+    Kpi,
+    KpiMeasurement,
+    KpiThreshold,
+    MaturityAssessment,
+    MaturityScore,
+    Objective,
+)
+from governance.portfolio.models import Initiative
+
+KPI_FRESH_DAYS = 90
+
+
+def _url(initiative: Initiative, page: str) -> str | None:
+    from flask import has_request_context, url_for
+
+    if not has_request_context():
+        return None
+    return url_for(
+        f"maturity.{page}", slug=initiative.organization.slug, initiative_id=initiative.id
+    )
+
+
+@rule("every_dimension_assessed", "Maturity assessed on every dimension")
+def every_dimension_assessed(initiative: Initiative, today: date) -> list[Failure]:
+    latest = db.session.scalar(
+        sa.select(MaturityAssessment)
+        .where(MaturityAssessment.initiative_id == initiative.id)
+        .order_by(MaturityAssessment.assessed_on.desc(), MaturityAssessment.id.desc())
+        .limit(1)
+    )
+    url = _url(initiative, "assessments")
+    if latest is None:
+        return [Failure(initiative.name, "has no maturity assessment yet", url)]
+    scored = set(
+        db.session.scalars(
+            sa.select(MaturityScore.dimension).where(MaturityScore.assessment_id == latest.id)
+        )
+    )
+    return [
+        Failure(
+            d["name"], f"not scored in the latest assessment ({latest.assessed_on:%d %b %Y})", url
+        )
+        for d in maturity_dimensions()
+        if d["key"] not in scored
+    ]
+
+
+@rule("objectives_have_baseline_and_target", "Every objective has a baseline and a target")
+def objectives_have_baseline_and_target(initiative: Initiative, today: date) -> list[Failure]:
+    url = _url(initiative, "objectives")
+    rows = db.session.execute(
+        sa.select(Objective.title, Kpi.name, Kpi.baseline, Kpi.target)
+        .outerjoin(Kpi, Kpi.objective_id == Objective.id)
+        .where(Objective.initiative_id == initiative.id)
+        .order_by(Objective.id, Kpi.id)
+    ).all()
+    if not rows:
+        return [Failure(initiative.name, "has no business objective yet", url)]
+    failures = []
+    for title, kpi, baseline, target in rows:
+        if kpi is None:
+            failures.append(Failure(title, "has no KPI to measure it", url))
+            continue
+        missing = [n for n, v in (("baseline", baseline), ("target", target)) if v is None]
+        if missing:
+            failures.append(Failure(f"{title}: {kpi}", f"has no {' and no '.join(missing)}", url))
+    return failures
+
+
+@rule("kpis_measured_recently", f"Every KPI measured in the last {KPI_FRESH_DAYS} days")
+def kpis_measured_recently(initiative: Initiative, today: date) -> list[Failure]:
+    url = _url(initiative, "objectives")
+    since = today - timedelta(days=KPI_FRESH_DAYS)
+    rows = db.session.execute(
+        sa.select(Kpi.name, sa.func.max(KpiMeasurement.measured_on))
+        .outerjoin(KpiMeasurement, KpiMeasurement.kpi_id == Kpi.id)
+        .where(Kpi.initiative_id == initiative.id)
+        .group_by(Kpi.id, Kpi.name)
+        .order_by(Kpi.id)
+    ).all()
+    if not rows:
+        return [Failure(initiative.name, "has no KPI yet", url)]
+    failures = []
+    for name, last in rows:
+        if last is None:
+            failures.append(Failure(name, "has never been measured", url))
+        elif last < since:
+            failures.append(Failure(name, f"last measured on {last:%d %b %Y}", url))
+    return failures
+
+
+def _failing(comparator: Comparator, threshold: Decimal) -> sa.ColumnElement[bool]:
+    value = KpiMeasurement.value
+    return {
+        Comparator.AT_LEAST: value < threshold,
+        Comparator.AT_MOST: value > threshold,
+        Comparator.ABOVE: value <= threshold,
+        Comparator.BELOW: value >= threshold,
+    }[comparator]
+
+
+def thresholds_failures(limits: Sequence[KpiThreshold], today: date) -> dict[int, list[Failure]]:
+    """Threshold id -> its failures, for every threshold at once: one query for all of them.
+
+    A threshold fails without any measurement in its window, or with one that misses it. The
+    `limits` must have their KPI loaded (`joinedload(KpiThreshold.kpi)`) to stay at one query.
+    """
+    if not limits:
+        return {}
+    # One SELECT per threshold, joined by UNION ALL: each keeps its own window and comparison
+    # (the same predicates as when evaluated alone), and the whole is a single query.
+    parts = [
+        sa.select(
+            sa.literal(limit.id, sa.Integer).label("threshold_id"),
+            KpiMeasurement.id.label("measurement_id"),
+            KpiMeasurement.measured_on,
+            KpiMeasurement.value,
+            sa.case((_failing(limit.comparator, limit.threshold), 1), else_=0).label("misses"),
+        ).where(
+            KpiMeasurement.kpi_id == limit.kpi_id,
+            KpiMeasurement.measured_on >= today - timedelta(days=limit.window_days - 1),
+            KpiMeasurement.measured_on <= today,
+        )
+        for limit in limits
+    ]
+    both = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    rows = db.session.execute(
+        sa.select(both.c.threshold_id, both.c.measured_on, both.c.value, both.c.misses).order_by(
+            both.c.threshold_id, both.c.measured_on, both.c.measurement_id
+        )
+    ).all()
+    seen: dict[int, int] = {}
+    missed: dict[int, list[tuple[date, Decimal]]] = {}
+    for threshold_id, day, value, misses in rows:
+        seen[threshold_id] = seen.get(threshold_id, 0) + 1
+        if misses:
+            missed.setdefault(threshold_id, []).append((day, value))
+    failures: dict[int, list[Failure]] = {}
+    for limit in limits:
+        kpi = limit.kpi
+        if not seen.get(limit.id):
+            failures[limit.id] = [
+                Failure(kpi.name, f"no measurement in the last {limit.window_days} days")
+            ]
+            continue
+        sign = COMPARATOR_SIGNS[limit.comparator]
+        failures[limit.id] = [
+            Failure(
+                f"{kpi.name} on {day:%d %b %Y}",
+                f"{value.normalize():f} {kpi.unit} is not {sign} {limit.threshold.normalize():f}",
+            )
+            for day, value in missed.get(limit.id, [])
+        ]
+    return failures
+
+
+def _limits_of(criteria_ids: list[int]) -> dict[int, KpiThreshold]:
+    """Criterion id -> its KPI threshold (with the KPI), in one query."""
+    if not criteria_ids:
+        return {}
+    return {
+        limit.criterion_id: limit
+        for limit in db.session.scalars(
+            sa.select(KpiThreshold)
+            .where(KpiThreshold.criterion_id.in_(criteria_ids))
+            .options(joinedload(KpiThreshold.kpi))
+        )
+    }
+
+
+@criterion_batch_rule("kpi_threshold")
+def evaluate_thresholds(
+    criteria: list[ExitCriterion], today: date | None = None
+) -> dict[int, RuleResult]:
+    """Criterion id -> result, for every KPI-threshold criterion given: two queries in all."""
+    today = today or date.today()
+    limits = _limits_of([c.id for c in criteria])
+    failures = thresholds_failures(list(limits.values()), today)
+    results = {}
+    for criterion in criteria:
+        limit = limits.get(criterion.id)
+        if limit is None:
+            failure = Failure(criterion.title, "has no KPI threshold defined")
+            results[criterion.id] = RuleResult("kpi_threshold", criterion.title, False, [failure])
+            continue
+        found = failures[limit.id]
+        results[criterion.id] = RuleResult("kpi_threshold", criterion.title, not found, found)
+    return results
+
+
+@criterion_rule("kpi_threshold")
+def evaluate_threshold(criterion: ExitCriterion, today: date | None = None) -> RuleResult:
+    return evaluate_thresholds([criterion], today)[criterion.id]
+
+
+@rule("kpi_threshold", "KPI threshold met in every measurement of its window")
+def kpi_threshold(initiative: Initiative, today: date) -> list[Failure]:
+    limits = db.session.scalars(
+        sa.select(KpiThreshold)
+        .join(ExitCriterion, ExitCriterion.id == KpiThreshold.criterion_id)
+        .join(Phase, Phase.id == ExitCriterion.phase_id)
+        .where(Phase.initiative_id == initiative.id)
+        .options(joinedload(KpiThreshold.kpi))
+        .order_by(KpiThreshold.id)
+    ).all()
+    if not limits:
+        return [Failure(initiative.name, "has no KPI threshold defined")]
+    failures = thresholds_failures(limits, today)
+    return [failure for limit in limits for failure in failures[limit.id]]

@@ -1,0 +1,369 @@
+"""An initiative's maturity assessments, objectives, KPIs, measurements and KPI thresholds."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from governance.catalog import maturity_dimensions, maturity_levels
+from governance.enums import PHASE_TITLES, Comparator, Direction, PhaseStatus, ValueDriver
+from governance.errors import DomainError
+from governance.extensions import db
+from governance.gates.models import ExitCriterion, Phase
+from governance.gates.rules import evaluate
+from governance.loaders import _in_org, get_initiative, get_organization
+from governance.maturity import operations as maturity_ops
+from governance.maturity import operations as ops
+from governance.maturity.forms import (
+    KpiForm,
+    MeasurementForm,
+    ObjectiveForm,
+    ThresholdForm,
+    assessment_form,
+)
+from governance.maturity.models import (
+    Kpi,
+    KpiMeasurement,
+    KpiThreshold,
+    MaturityAssessment,
+    Objective,
+)
+from governance.maturity.rules import evaluate_thresholds
+from governance.permissions import Action
+from governance.portfolio.models import Initiative, Organization
+from governance.web.helpers import refuse
+
+bp = Blueprint("maturity", __name__, url_prefix="/orgs/<slug>/initiatives/<int:initiative_id>")
+
+
+def _load(
+    slug: str, initiative_id: int, action: Action = Action.READ
+) -> tuple[Organization, Initiative]:
+    org = get_organization(slug, action)
+    return org, get_initiative(org, initiative_id)
+
+
+def _status() -> int:
+    return 400 if request.method == "POST" else 200
+
+
+def _form_page(
+    org: Organization, initiative: Initiative, form: Any, title: str, **extra: Any
+) -> ResponseReturnValue:
+    return render_template(
+        "maturity/form.html", org=org, initiative=initiative, form=form, title=title, **extra
+    ), _status()
+
+
+@bp.get("/assessments")
+@login_required
+def assessments(slug: str, initiative_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id)
+    history = list(
+        db.session.scalars(
+            sa.select(MaturityAssessment)
+            .where(MaturityAssessment.initiative_id == initiative.id)
+            .options(
+                selectinload(MaturityAssessment.scores), selectinload(MaturityAssessment.assessor)
+            )
+            .order_by(MaturityAssessment.assessed_on.desc(), MaturityAssessment.id.desc())
+        )
+    )
+    return render_template(
+        "maturity/assessments.html",
+        org=org,
+        initiative=initiative,
+        history=history,
+        scores=[{s.dimension: s for s in a.scores} for a in history],
+        dimensions=maturity_dimensions(),
+        levels=maturity_levels(),
+        result=evaluate("every_dimension_assessed", initiative),
+    )
+
+
+@bp.route("/assessments/new", methods=["GET", "POST"])
+@login_required
+def new_assessment(slug: str, initiative_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
+    form = assessment_form()
+    if request.method == "GET":
+        _prefill_targets(form, initiative)
+    if form.validate_on_submit():
+        scores = [
+            maturity_ops.DimensionScore(d["key"], score.data, target.data, note.data or "")
+            for d, score, target, note in form.dimension_fields()
+            if score.data
+        ]
+        try:
+            maturity_ops.record_assessment(
+                initiative,
+                current_user,
+                form.assessed_on.data,
+                scores,
+                summary=form.summary.data or "",
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("The assessment was recorded.", "success")
+            return redirect(
+                url_for("maturity.assessments", slug=org.slug, initiative_id=initiative.id)
+            )
+    return render_template(
+        "maturity/assessment_form.html",
+        org=org,
+        initiative=initiative,
+        form=form,
+        levels=maturity_levels(),
+    ), _status()
+
+
+def _prefill_targets(form: Any, initiative: Initiative) -> None:
+    """Targets rarely change between assessments: start from the latest ones."""
+    latest = db.session.scalar(
+        sa.select(MaturityAssessment)
+        .where(MaturityAssessment.initiative_id == initiative.id)
+        .order_by(MaturityAssessment.assessed_on.desc(), MaturityAssessment.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return
+    for score in latest.scores:
+        field = getattr(form, f"target_{score.dimension}", None)
+        if field is not None:
+            field.data = score.target
+
+
+@bp.get("/objectives")
+@login_required
+def objectives(slug: str, initiative_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id)
+    items = list(
+        db.session.scalars(
+            sa.select(Objective)
+            .where(Objective.initiative_id == initiative.id)
+            .options(selectinload(Objective.kpis))
+            .order_by(Objective.id)
+        )
+    )
+    measurements: dict[int, list[KpiMeasurement]] = {}
+    for m in db.session.scalars(
+        sa.select(KpiMeasurement)
+        .join(Kpi, Kpi.id == KpiMeasurement.kpi_id)
+        .where(Kpi.initiative_id == initiative.id)
+        .order_by(KpiMeasurement.measured_on.desc())
+    ):
+        measurements.setdefault(m.kpi_id, []).append(m)
+    thresholds = list(
+        db.session.scalars(
+            sa.select(KpiThreshold)
+            .join(ExitCriterion, ExitCriterion.id == KpiThreshold.criterion_id)
+            .join(Phase, Phase.id == ExitCriterion.phase_id)
+            .where(Phase.initiative_id == initiative.id)
+            .options(selectinload(KpiThreshold.criterion).joinedload(ExitCriterion.phase))
+            .order_by(KpiThreshold.id)
+        )
+    )
+    # One batch for all thresholds: the page's query count does not grow with them.
+    evaluated = evaluate_thresholds([t.criterion for t in thresholds])
+    return render_template(
+        "maturity/objectives.html",
+        org=org,
+        initiative=initiative,
+        objectives=items,
+        measurements=measurements,
+        thresholds=[(t, evaluated[t.criterion_id]) for t in thresholds],
+        results=[
+            evaluate("objectives_have_baseline_and_target", initiative),
+            evaluate("kpis_measured_recently", initiative),
+        ],
+    )
+
+
+def _objective(org: Organization, initiative: Initiative, objective_id: int) -> Objective:
+    objective = _in_org(Objective, org, objective_id, "objective")
+    if objective.initiative_id != initiative.id:
+        from flask import abort
+
+        abort(404)
+    return objective
+
+
+def _kpi(org: Organization, initiative: Initiative, kpi_id: int) -> Kpi:
+    kpi = _in_org(Kpi, org, kpi_id, "KPI")
+    if kpi.initiative_id != initiative.id:
+        from flask import abort
+
+        abort(404)
+    return kpi
+
+
+def _back(org: Organization, initiative: Initiative) -> ResponseReturnValue:
+    db.session.commit()
+    flash("Saved.", "success")
+    return redirect(url_for("maturity.objectives", slug=org.slug, initiative_id=initiative.id))
+
+
+@bp.route("/objectives/new", methods=["GET", "POST"])
+@login_required
+def new_objective(slug: str, initiative_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
+    form = ObjectiveForm()
+    if form.validate_on_submit():
+        try:
+            ops.create_objective(
+                initiative,
+                form.title.data or "",
+                ValueDriver(form.value_driver.data),
+                form.description.data or "",
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            return _back(org, initiative)
+    return _form_page(org, initiative, form, "New objective")
+
+
+@bp.route("/objectives/<int:objective_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_objective(slug: str, initiative_id: int, objective_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
+    objective = _objective(org, initiative, objective_id)
+    form = ObjectiveForm(obj=objective)
+    if request.method == "GET":
+        form.version.data = str(objective.version)
+        form.value_driver.data = objective.value_driver.value
+    if form.validate_on_submit():
+        try:
+            ops.update_objective(
+                objective,
+                form.expected_version(),
+                title=form.title.data or "",
+                value_driver=ValueDriver(form.value_driver.data),
+                description=form.description.data or "",
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            return _back(org, initiative)
+    return _form_page(org, initiative, form, f"Edit objective: {objective.title}")
+
+
+@bp.route("/objectives/<int:objective_id>/kpis/new", methods=["GET", "POST"])
+@login_required
+def new_kpi(slug: str, initiative_id: int, objective_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
+    objective = _objective(org, initiative, objective_id)
+    form = KpiForm()
+    if form.validate_on_submit():
+        try:
+            ops.create_kpi(objective, form.name.data or "", **_kpi_values(form))
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            return _back(org, initiative)
+    return _form_page(org, initiative, form, f"New KPI for “{objective.title}”")
+
+
+def _kpi_values(form: KpiForm) -> dict[str, Any]:
+    return {
+        "unit": form.unit.data or "",
+        "direction": Direction(form.direction.data),
+        "baseline": _decimal(form.baseline.data),
+        "target": _decimal(form.target.data),
+        "target_on": form.target_on.data,
+    }
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+@bp.route("/kpis/<int:kpi_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_kpi(slug: str, initiative_id: int, kpi_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
+    kpi = _kpi(org, initiative, kpi_id)
+    form = KpiForm(obj=kpi)
+    if request.method == "GET":
+        form.version.data = str(kpi.version)
+        form.direction.data = kpi.direction.value
+    if form.validate_on_submit():
+        try:
+            ops.update_kpi(
+                kpi, form.expected_version(), name=form.name.data or "", **_kpi_values(form)
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            return _back(org, initiative)
+    return _form_page(org, initiative, form, f"Edit KPI: {kpi.name}")
+
+
+@bp.route("/kpis/<int:kpi_id>/measurements/new", methods=["GET", "POST"])
+@login_required
+def new_measurement(slug: str, initiative_id: int, kpi_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
+    kpi = _kpi(org, initiative, kpi_id)
+    form = MeasurementForm()
+    if form.validate_on_submit():
+        try:
+            ops.record_measurement(
+                kpi,
+                form.measured_on.data or date.today(),
+                Decimal(form.value.data),
+                by=current_user,
+                note=form.note.data or "",
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            return _back(org, initiative)
+    return _form_page(org, initiative, form, f"New measurement: {kpi.name} ({kpi.unit})")
+
+
+@bp.route("/thresholds/new", methods=["GET", "POST"])
+@login_required
+def new_threshold(slug: str, initiative_id: int) -> ResponseReturnValue:
+    org, initiative = _load(slug, initiative_id, Action.MANAGE)
+    form = ThresholdForm()
+    kpis = list(
+        db.session.scalars(
+            sa.select(Kpi).where(Kpi.initiative_id == initiative.id).order_by(Kpi.id)
+        )
+    )
+    phases = [p for p in initiative.phases if p.status != PhaseStatus.COMPLETE]
+    form.kpi_id.choices = [SelectChoice(k.id, f"{k.name} ({k.unit})") for k in kpis]
+    form.phase.choices = [SelectChoice(str(p.id), PHASE_TITLES[p.kind]) for p in phases]
+    if form.validate_on_submit():
+        kpi = next(k for k in kpis if k.id == form.kpi_id.data)
+        phase = next(p for p in phases if str(p.id) == form.phase.data)
+        try:
+            ops.add_kpi_threshold(
+                phase,
+                kpi,
+                Comparator(form.comparator.data),
+                Decimal(form.threshold.data),
+                int(form.window_days.data or 0),
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            return _back(org, initiative)
+    return _form_page(
+        org,
+        initiative,
+        form,
+        "New KPI-threshold exit criterion",
+        intro="The criterion is evaluated from the KPI's measurements: met while there is a "
+        "measurement in the window and every one passes the threshold.",
+    )

@@ -1,0 +1,59 @@
+"""Every model, importable from one place."""
+
+from __future__ import annotations
+
+from governance.audit import AuditEvent
+from governance.decisions.models import Decision
+from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
+from governance.lineage.models import (
+    LineageArtifact,
+    LineageEdge,
+    LineageEvent,
+    LineageFacets,
+    LineageRun,
+    LineageRunDataset,
+    RollbackPlan,
+)
+from governance.maturity.models import (
+    Kpi,
+    KpiMeasurement,
+    KpiThreshold,
+    MaturityAssessment,
+    MaturityScore,
+    Objective,
+)
+from governance.people.models import ApiToken, Membership, User
+from governance.portfolio.models import Engagement, Initiative, Organization, Program
+from governance.risks.models import Risk
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Engagement",
+    "ExitCriterion",
+    "Initiative",
+    "LineageArtifact",
+    "LineageEdge",
+    "LineageEvent",
+    "LineageFacets",
+    "LineageRun",
+    "LineageRunDataset",
+    "Membership",
+    "Organization",
+    "Phase",
+    "Program",
+    "RollbackPlan",
+    "User",
+    "MaturityAssessment",
+    "MaturityScore",
+    "Objective",
+    "Kpi",
+    "KpiMeasurement",
+    "KpiThreshold",
+    "Risk",
+    "Checkpoint",
+    "StageGate",
+]
+
+
+__all__ += ["Decision"]

@@ -1,0 +1,65 @@
+"""The admin's user management: who may sign in at all. Memberships live on each organization."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from governance.errors import DomainError
+from governance.extensions import db
+from governance.loaders import authorize
+from governance.people import operations as people
+from governance.people.forms import UserForm
+from governance.people.models import Membership, User
+from governance.permissions import Action
+from governance.portfolio.models import Organization
+from governance.web.helpers import refuse
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+def users() -> ResponseReturnValue:
+    authorize(Action.ADMINISTER, None)
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = people.create_user(
+                form.email.data or "", form.name.data or "", form.password.data or ""
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"{user.name} can now sign in. Add them to an organization.", "success")
+            return redirect(url_for("admin.users"))
+    rows = db.session.execute(
+        sa.select(User, sa.func.aggregate_strings(Organization.slug, ", "))
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Organization, Organization.id == Membership.organization_id)
+        .group_by(User.id)
+        .order_by(User.name)
+    ).all()
+    status = 400 if request.method == "POST" else 200
+    return render_template("people/users.html", form=form, rows=rows), status
+
+
+@bp.post("/users/<int:user_id>/active")
+@login_required
+def set_active(user_id: int) -> ResponseReturnValue:
+    authorize(Action.ADMINISTER, None)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    try:
+        people.set_active(user, request.form.get("active") == "1", current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{user.name} is {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.users"))

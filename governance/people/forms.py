@@ -1,0 +1,39 @@
+"""Web forms. Each carries a CSRF token (Flask-WTF); edit forms carry the record's version."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+)
+
+from governance.enums import Role
+from governance.web.forms import choices
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+class MembershipForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
+    role = SelectField("Role", choices=choices(Role))
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(
+        "Initial password",
+        description="At least 8 characters. Share it privately; the person can sign in at once.",
+        validators=[DataRequired(), Length(min=8, max=200)],
+    )

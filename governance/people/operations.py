@@ -1,0 +1,138 @@
+"""Users, organizations, memberships and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from governance.enums import Role
+from governance.errors import DomainError, check_version
+from governance.extensions import db
+from governance.people.models import ApiToken, Membership, User
+from governance.permissions import forget_roles
+from governance.portfolio.models import Organization
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+TOKEN_PREFIX = "gov_"  # noqa: S105 — a label, not a secret
+
+
+def create_user(email: str, name: str, password: str, *, is_admin: bool = False) -> User:
+    email = email.strip().lower()
+    if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+        raise DomainError(f"A user with the email {email} already exists.", field="email")
+    if len(password) < 8:
+        raise DomainError("The password must have at least 8 characters.", field="password")
+    user = User(email=email, name=name.strip() or email, is_admin=is_admin)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+
+
+def create_organization(
+    slug: str, name: str, description: str = "", review_target_days: int = 5
+) -> Organization:
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise DomainError(
+            "Use lower-case letters, digits and single dashes, like northwind-logistics.",
+            field="slug",
+        )
+    if db.session.scalar(db.select(Organization.id).where(Organization.slug == slug)):
+        raise DomainError(f"The address /orgs/{slug} is already taken.", field="slug")
+    org = Organization(
+        slug=slug, name=name.strip(), description=description, review_target_days=review_target_days
+    )
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def set_membership(user: User, org: Organization, role: Role) -> Membership:
+    membership = db.session.scalar(
+        db.select(Membership).where(
+            Membership.user_id == user.id, Membership.organization_id == org.id
+        )
+    )
+    if membership is None:
+        membership = Membership(user=user, organization=org, role=role)
+        db.session.add(membership)
+    else:
+        membership.role = role
+    db.session.flush()
+    forget_roles()
+    return membership
+
+
+def remove_membership(membership: Membership) -> None:
+    db.session.delete(membership)
+    db.session.flush()
+    forget_roles()
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is safe and lets us look them up by hash.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    user: User, org: Organization | None = None, name: str = ""
+) -> tuple[ApiToken, str]:
+    """A new API token; the plain token is returned once and never stored."""
+    if org is not None and not user.is_admin:
+        member = db.session.scalar(
+            db.select(Membership.id).where(
+                Membership.user_id == user.id, Membership.organization_id == org.id
+            )
+        )
+        if member is None:
+            raise DomainError(f"{user.email} is not a member of {org.slug}.")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        organization=org,
+        name=name,
+        prefix=plain[:10],
+        token_hash=hash_token(plain),
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, plain
+
+
+def find_token(plain: str) -> ApiToken | None:
+    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    return token
+
+
+def update_organization(
+    org: Organization,
+    expected_version: int | None,
+    *,
+    name: str,
+    description: str,
+    review_target_days: int,
+) -> Organization:
+    check_version(org, expected_version, ["name", "description", "review_target_days"])
+    org.name = name.strip()
+    org.description = description
+    org.review_target_days = review_target_days
+    db.session.flush()
+    return org
+
+
+def set_active(user: User, active: bool, by: User) -> User:
+    if user.id == by.id and not active:
+        raise DomainError("You cannot deactivate your own account.")
+    user.active = active
+    db.session.flush()
+    return user

@@ -1,0 +1,243 @@
+"""An organization's page, its programs, and the admin's forms for organizations and members."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from markupsafe import Markup
+
+from governance.enums import PHASE_TITLES, PhaseKind, Role
+from governance.errors import DomainError
+from governance.extensions import db
+from governance.loaders import authorize, get_organization, get_program
+from governance.people import operations as people
+from governance.people.forms import MembershipForm
+from governance.people.models import Membership
+from governance.permissions import Action
+from governance.portfolio import operations as ops
+from governance.portfolio import queries as q
+from governance.portfolio.forms import OrganizationForm, ProgramForm
+from governance.web.forms import member_choices
+from governance.web.helpers import refuse
+
+bp = Blueprint("organizations", __name__)
+
+
+@bp.get("/orgs/<slug>")
+@login_required
+def show(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug)
+    today = date.today()
+    summary = q.organization_summaries([org], today)[0]
+    programs = q.program_rows(org)
+    notes: list[str] = []
+    program = _int_arg(
+        "program", notes, "That program filter is not a number; showing every program."
+    )
+    if program is not None and program not in {p.id for p in programs}:
+        # The same words for a program of another organization as for none: nothing leaks.
+        notes.append("No such program in this organization; showing every program.")
+        program = None
+    after = _int_arg("after", notes, "That page link is not valid; showing the first page.")
+    before = _int_arg("before", notes, "That page link is not valid; showing the first page.")
+    # Both cursors given: `after` wins (a next link is what people follow most).
+    page = q.initiative_matrix_page(
+        org, program, after=after, before=before if after is None else None
+    )
+    if page.unknown_cursor:
+        notes.append("That page link is out of date; showing the first page.")
+    return render_template(
+        "portfolio/organizations/show.html",
+        org=org,
+        summary=summary,
+        programs=programs,
+        program_names={p.id: p.name for p in programs},
+        program=program,
+        page=page,
+        notes=list(dict.fromkeys(notes)),
+        phase_titles=_TITLES,
+        cells=_cells(page),
+        overdue=q.overdue_criteria([org.id], today),
+        members=q.members_of(org),
+    )
+
+
+_TITLES = [PHASE_TITLES[kind] for kind in PhaseKind]
+
+
+@cache
+def _cell(position: int, value: str, text: str) -> Markup:
+    """One matrix cell; 7 phases x 4 statuses, so each is built and escaped once."""
+    return Markup('<td class="cell s-{}" title="{}: {}">{}</td>').format(
+        value, _TITLES[position], text, text
+    )
+
+
+def _cells(page: q.MatrixPage) -> dict[int, Markup]:
+    """initiative id -> its seven phase cells: one template expression a row, not seven."""
+    return {
+        row.id: Markup("").join(_cell(i, value, text) for i, (value, text) in enumerate(row.cells))
+        for row in page.rows
+    }
+
+
+def _int_arg(name: str, notes: list[str], note: str) -> int | None:
+    """A positive integer query parameter; anything else is ignored with a note."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0 or value > 2**62:
+        notes.append(note)
+        return None
+    return value
+
+
+@bp.route("/orgs/new", methods=["GET", "POST"])
+@login_required
+def create() -> ResponseReturnValue:
+    authorize(Action.ADMINISTER, None)
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        try:
+            org = people.create_organization(
+                form.slug.data or "",
+                form.name.data or "",
+                form.description.data or "",
+                form.review_target_days.data or 5,
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"{org.name} was created. Add its members next.", "success")
+            return redirect(url_for("organizations.members", slug=org.slug))
+    return render_template("portfolio/organizations/form.html", form=form, org=None), _status(form)
+
+
+@bp.route("/orgs/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.ADMINISTER)
+    form = OrganizationForm(obj=org)
+    if request.method == "GET":
+        form.version.data = str(org.version)
+    if form.validate_on_submit():
+        try:
+            if form.slug.data != org.slug:
+                raise DomainError("The address cannot change: people bookmark it.", field="slug")
+            people.update_organization(
+                org,
+                form.expected_version(),
+                name=form.name.data or org.name,
+                description=form.description.data or "",
+                review_target_days=form.review_target_days.data or 5,
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("organizations.show", slug=org.slug))
+    return render_template("portfolio/organizations/form.html", form=form, org=org), _status(form)
+
+
+@bp.route("/orgs/<slug>/members", methods=["GET", "POST"])
+@login_required
+def members(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.ADMINISTER)
+    form = MembershipForm()
+    if form.validate_on_submit():
+        user = people.find_user(form.email.data or "")
+        if user is None:
+            form.email.errors = [
+                "No user has this email. Create the user first (flask create-user)."
+            ]
+        else:
+            people.set_membership(user, org, Role(form.role.data))
+            db.session.commit()
+            flash(f"{user.name} is now {form.role.data} of {org.name}.", "success")
+            return redirect(url_for("organizations.members", slug=org.slug))
+    return render_template(
+        "portfolio/organizations/members.html", org=org, form=form, members=q.members_of(org)
+    ), _status(form)
+
+
+@bp.post("/orgs/<slug>/members/<int:user_id>/remove")
+@login_required
+def remove_member(slug: str, user_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.ADMINISTER)
+    membership = db.session.scalar(
+        db.select(Membership).where(
+            Membership.organization_id == org.id, Membership.user_id == user_id
+        )
+    )
+    if membership is None:
+        abort(404)
+    people.remove_membership(membership)
+    db.session.commit()
+    flash("Membership removed.", "success")
+    return redirect(url_for("organizations.members", slug=org.slug))
+
+
+@bp.route("/orgs/<slug>/programs/new", methods=["GET", "POST"])
+@login_required
+def create_program(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.MANAGE)
+    form = ProgramForm()
+    form.owner_id.choices = member_choices(q.members_of(org))
+    if form.validate_on_submit():
+        try:
+            program = ops.create_program(
+                org, form.name.data or "", form.description.data or "", form.owner_id.data
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"Program {program.name} was created.", "success")
+            return redirect(url_for("organizations.show", slug=org.slug))
+    return render_template(
+        "portfolio/organizations/program_form.html", org=org, form=form, program=None
+    ), _status(form)
+
+
+@bp.route("/orgs/<slug>/programs/<int:program_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_program(slug: str, program_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.MANAGE)
+    program = get_program(org, program_id)
+    form = ProgramForm(obj=program)
+    form.owner_id.choices = member_choices(q.members_of(org))
+    if request.method == "GET":
+        form.version.data = str(program.version)
+    if form.validate_on_submit():
+        try:
+            ops.update_program(
+                program,
+                form.expected_version(),
+                name=form.name.data or program.name,
+                description=form.description.data or "",
+                owner_id=form.owner_id.data,
+            )
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("organizations.show", slug=org.slug))
+    return render_template(
+        "portfolio/organizations/program_form.html", org=org, form=form, program=program
+    ), _status(form)
+
+
+def _status(form: object) -> int:
+    """A refused form answers 400 so scripts and tests can tell it from a first view."""
+    return 400 if request.method == "POST" else 200

@@ -1,0 +1,124 @@
+"""An organization's AI risk register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
+
+from governance.enums import RiskCategory, RiskStatus
+from governance.errors import DomainError
+from governance.extensions import db
+from governance.loaders import _in_org, get_organization
+from governance.permissions import Action
+from governance.portfolio import queries as q
+from governance.portfolio.models import Initiative, Organization
+from governance.risks import operations as ops
+from governance.risks import queries as rq
+from governance.risks.forms import RiskForm
+from governance.risks.models import HIGH_RISK_SCORE, Risk
+from governance.web.forms import member_choices
+from governance.web.helpers import refuse
+
+bp = Blueprint("risks", __name__, url_prefix="/orgs/<slug>/risks")
+
+
+@bp.get("")
+@login_required
+def index(slug: str) -> ResponseReturnValue:
+    """Pages of 50, highest score first; `after` is the last risk of the previous page."""
+    org = get_organization(slug)
+    status = request.args.get("status", "active")
+    category = request.args.get("category", "")
+    after = request.args.get("after", type=int)
+    page = rq.risk_register_page(org, status, category, after)
+    return render_template(
+        "risks/index.html",
+        org=org,
+        page=page,
+        risks=page.rows,
+        bad_cursor=page.bad_cursor or (bool(request.args.get("after")) and after is None),
+        status=status,
+        category=category,
+        statuses=list(RiskStatus),
+        categories=list(RiskCategory),
+        high=HIGH_RISK_SCORE,
+    )
+
+
+def _form(org: Organization, risk: Risk | None = None) -> RiskForm:
+    form = RiskForm(obj=risk)
+    form.owner_id.choices = member_choices(q.members_of(org))
+    initiatives = db.session.execute(
+        sa.select(Initiative.id, Initiative.name)
+        .where(Initiative.organization_id == org.id)
+        .order_by(Initiative.name)
+    ).all()
+    form.initiative_id.choices = [SelectChoice(None, "The whole organization")] + [
+        SelectChoice(i, name) for i, name in initiatives
+    ]
+    return form
+
+
+def _values(form: RiskForm) -> dict[str, Any]:
+    return {
+        "title": form.title.data or "",
+        "category": RiskCategory(form.category.data),
+        "likelihood": form.likelihood.data,
+        "impact": form.impact.data,
+        "description": form.description.data or "",
+        "owner_id": form.owner_id.data,
+        "mitigation": form.mitigation.data or "",
+        "status": RiskStatus(form.status.data),
+        "initiative_id": form.initiative_id.data,
+    }
+
+
+def _page(org: Organization, form: RiskForm, risk: Risk | None) -> ResponseReturnValue:
+    status = 400 if request.method == "POST" else 200
+    return render_template("risks/form.html", org=org, form=form, risk=risk), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    form = _form(org)
+    if request.method == "GET" and request.args.get("initiative", "").isdigit():
+        form.initiative_id.data = int(request.args["initiative"])
+    if form.validate_on_submit():
+        try:
+            risk = ops.create_risk(org, **_values(form))
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"Risk “{risk.title}” was added to the register.", "success")
+            return redirect(url_for("risks.index", slug=org.slug))
+    return _page(org, form, None)
+
+
+@bp.route("/<int:risk_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, risk_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.CONTRIBUTE)
+    risk = _in_org(Risk, org, risk_id, "risk")
+    form = _form(org, risk)
+    if request.method == "GET":
+        form.version.data = str(risk.version)
+        form.category.data = risk.category.value
+        form.status.data = risk.status.value
+    if form.validate_on_submit():
+        try:
+            ops.update_risk(risk, form.expected_version(), **_values(form))
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("risks.index", slug=org.slug))
+    return _page(org, form, risk)
