@@ -12,7 +12,7 @@ from governance.api.auth import api_organization, api_user, token_required
 from governance.decisions import operations as ops
 from governance.decisions import queries as dq
 from governance.decisions.chain import entry_of
-from governance.decisions.models import Decision
+from governance.decisions.models import LIST_FIELDS, Decision
 from governance.enums import DecisionImpact, DecisionStatus, PhaseKind
 from governance.errors import DomainError
 from governance.extensions import db
@@ -210,7 +210,7 @@ def create_decision(data: dict[str, Any], slug: str) -> Any:
             supersedes=supersedes,
             kind=data["kind"],
             details=data["details"],
-            **{name: data[name] for name in (*ops.TEXT_FIELDS, *ops.LIST_FIELDS)},
+            **{name: data[name] for name in (*ops.TEXT_FIELDS, *LIST_FIELDS)},
         )
     except DomainError as error:
         db.session.rollback()

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from governance.database import utcnow
-from governance.decisions.models import Decision
+from governance.decisions.models import LIST_FIELDS, Decision
 from governance.extensions import db
 from governance.portfolio.models import Organization
 from governance.verify import GENESIS_HASH, VerifyResult, entry_hash, format_timestamp
@@ -37,17 +37,6 @@ _NOT_HASHED = {"hash"}
 
 
 APPEND_ATTEMPTS = 20
-
-
-LIST_COLUMNS = (
-    "decision_drivers",
-    "considered_options",
-    "decision_makers",
-    "consulted",
-    "informed",
-    "risk_refs",
-    "artifact_refs",
-)
 
 
 def hashed_columns() -> list[str]:
@@ -143,7 +132,7 @@ def append(organization: Organization, values: dict[str, Any]) -> Decision:
         row["organization_id"] = organization.id
         # Stored and hashed at microsecond precision, which both databases keep.
         row["created_at"] = row.get("created_at") or utcnow()
-        for name in LIST_COLUMNS:
+        for name in LIST_FIELDS:
             row[name] = list(row.get(name) or [])
         row["details"] = dict(row.get("details") or {})
         row["hash"] = entry_hash(entry_from_values(row, organization.slug))

@@ -6,7 +6,7 @@ entries: the first entry starts it (`thread_id` = its own id), each later one re
 field with its change and points at the entry it revises (`revises_id`). The current state of
 a decision is the latest entry of its thread.
 
-Every column below is hashed (see governance/decision_log.py), so a new column is
+Every column below is hashed (see governance/decisions/chain.py), so a new column is
 automatically covered; keep values to ints, strings, None, lists and dicts — never floats.
 """
 
@@ -24,6 +24,17 @@ from governance.extensions import db
 from governance.people.models import User
 from governance.portfolio.models import Organization
 
+# The columns that hold a list of lines (MADR's drivers, options, people; references), not text.
+LIST_FIELDS = (
+    "decision_drivers",
+    "considered_options",
+    "decision_makers",
+    "consulted",
+    "informed",
+    "risk_refs",
+    "artifact_refs",
+)
+
 
 class Decision(db.Model):  # type: ignore[name-defined]
     __tablename__ = "decision"
@@ -40,7 +51,7 @@ class Decision(db.Model):  # type: ignore[name-defined]
         sa.Index("ix_decision_org_created", "organization_id", "created_at"),
     )
 
-    # Allocated before the insert (the hash covers it): see governance/decision_log.py.
+    # Allocated before the insert (the hash covers it): see governance/decisions/chain.py.
     id: Mapped[int] = mapped_column(primary_key=True)
     # No ON DELETE CASCADE: an organization with a decision log cannot silently lose it.
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))

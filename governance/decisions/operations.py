@@ -16,8 +16,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from governance.decisions import chain as decision_log
-from governance.decisions.models import Decision
+from governance.decisions import chain
+from governance.decisions.models import LIST_FIELDS, Decision
+from governance.decisions.queries import current_entry
 from governance.enums import DecisionImpact, DecisionStatus
 from governance.errors import DomainError
 from governance.extensions import db
@@ -29,9 +30,6 @@ from governance.verify import canonical_bytes
 
 # MADR 4.0 fields (and references) that record_decision accepts as keyword arguments.
 TEXT_FIELDS = ("consequences", "confirmation")
-
-
-LIST_FIELDS = decision_log.LIST_COLUMNS
 
 
 MADR_FIELDS = frozenset(TEXT_FIELDS + LIST_FIELDS + ("note",))
@@ -46,9 +44,6 @@ INITIAL_STATUSES = (DecisionStatus.PROPOSED, DecisionStatus.ACCEPTED, DecisionSt
 
 
 FINAL_STATUSES = (DecisionStatus.REJECTED, DecisionStatus.SUPERSEDED, DecisionStatus.DEPRECATED)
-
-# What an entry does to its decision: "recorded" for the first entry, then these.
-CHANGES = ("recorded", "approval", "status_change", "correction")
 
 
 LIMITS = {"title": 200, "context": 20000, "decision": 20000, "rationale": 20000, "note": 4000}
@@ -144,7 +139,7 @@ def record_decision(
         approved_by_name=None,
         created_at=created_at,
     )
-    entry = decision_log.append(org, values)
+    entry = chain.append(org, values)
     if superseded is not None and entry.status == DecisionStatus.ACCEPTED:
         _mark_superseded(org, superseded, entry, author, created_at)
     db.session.flush()
@@ -292,18 +287,6 @@ def correct_decision(
 # --------------------------------------------------------------------------------- helpers
 
 
-def current_entry(decision: Decision) -> Decision:
-    """The latest entry of the decision's thread: the decision as it stands now."""
-    latest = db.session.scalar(
-        db.select(Decision)
-        .where(Decision.thread_id == decision.thread_id)
-        .order_by(Decision.seq.desc())
-        .limit(1)
-    )
-    assert latest is not None
-    return latest
-
-
 def _first_entry(decision: Decision) -> Decision:
     first = db.session.get(Decision, decision.thread_id)
     assert first is not None
@@ -357,7 +340,7 @@ def _revise(latest: Decision, *, change: str, **changes: Any) -> Decision:
     values["thread_id"] = latest.thread_id
     values["revises_id"] = latest.id
     values.setdefault("note", "")
-    return decision_log.append(latest.organization, values)
+    return chain.append(latest.organization, values)
 
 
 def _clean_note(note: str | None) -> str:

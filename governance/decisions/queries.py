@@ -65,6 +65,25 @@ class LogPage:
     total_entries: int
 
 
+def is_current() -> sa.ColumnElement[bool]:
+    """Where a `Decision` row is the current entry of its decision: no later entry in its
+    thread. The one definition of "current", for queries over many decisions."""
+    later = aliased(Decision)
+    return ~sa.exists().where(later.thread_id == Decision.thread_id, later.seq > Decision.seq)
+
+
+def current_entry(decision: Decision) -> Decision:
+    """The latest entry of the decision's thread: the decision as it stands now."""
+    latest = db.session.scalar(
+        sa.select(Decision)
+        .where(Decision.thread_id == decision.thread_id)
+        .order_by(Decision.seq.desc())
+        .limit(1)
+    )
+    assert latest is not None
+    return latest
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
@@ -75,10 +94,7 @@ def filtered(org: Organization, filters: LogFilters) -> sa.Select[Any]:
     )
     query = query.where(Decision.organization_id == org.id)
     if not filters.every_entry:
-        later = aliased(Decision)
-        query = query.where(
-            ~sa.exists().where(later.thread_id == Decision.thread_id, later.seq > Decision.seq)
-        )
+        query = query.where(is_current())
     if filters.initiative_id is not None:
         query = query.where(Decision.initiative_id == filters.initiative_id)
     if filters.status is not None:
@@ -192,14 +208,13 @@ def superseded_by(entry: Decision) -> list[Decision]:
 
 def open_decisions(org: Organization) -> list[Decision]:
     """Current entries that may still be superseded (for the record form's choice)."""
-    later = aliased(Decision)
     return list(
         db.session.scalars(
             sa.select(Decision)
             .where(
                 Decision.organization_id == org.id,
                 Decision.status.in_([DecisionStatus.ACCEPTED, DecisionStatus.PROPOSED]),
-                ~sa.exists().where(later.thread_id == Decision.thread_id, later.seq > Decision.seq),
+                is_current(),
             )
             .order_by(Decision.seq.desc())
             .limit(500)
@@ -209,13 +224,12 @@ def open_decisions(org: Organization) -> list[Decision]:
 
 def initiative_decisions(initiative: Initiative, limit: int = 20) -> list[Decision]:
     """The current state of the decisions about an initiative, newest first."""
-    later = aliased(Decision)
     return list(
         db.session.scalars(
             sa.select(Decision)
             .where(
                 Decision.initiative_id == initiative.id,
-                ~sa.exists().where(later.thread_id == Decision.thread_id, later.seq > Decision.seq),
+                is_current(),
             )
             .order_by(Decision.seq.desc())
             .limit(limit)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from governance.decisions.models import Decision
+from governance.decisions.queries import is_current
 from governance.enums import DecisionStatus, PhaseKind
 from governance.extensions import db
 from governance.gates.rules import Failure, rule
@@ -21,14 +21,13 @@ from governance.portfolio.models import Initiative
 
 
 def _current(initiative: Initiative, kind: str) -> list[Decision]:
-    later = aliased(Decision)
     return list(
         db.session.scalars(
             sa.select(Decision)
             .where(
                 Decision.initiative_id == initiative.id,
                 Decision.kind == kind,
-                ~sa.exists().where(later.thread_id == Decision.thread_id, later.seq > Decision.seq),
+                is_current(),
             )
             .order_by(Decision.seq)
         )

@@ -10,8 +10,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     stream_with_context,
@@ -32,27 +30,16 @@ from governance.decisions.forms import (
     StatusForm,
     lines,
 )
-from governance.decisions.models import Decision
+from governance.decisions.models import LIST_FIELDS, Decision
 from governance.enums import PHASE_TITLES, DecisionImpact, DecisionStatus, PhaseKind
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.loaders import get_initiative, get_organization
 from governance.permissions import Action
 from governance.portfolio.models import Initiative, Organization, Program
-from governance.web.helpers import refuse
+from governance.web.helpers import Flash, form_status, save
 
 bp = Blueprint("decisions", __name__, url_prefix="/orgs/<slug>/decisions")
-
-
-LIST_FIELDS = (
-    "decision_drivers",
-    "considered_options",
-    "decision_makers",
-    "consulted",
-    "informed",
-    "risk_refs",
-    "artifact_refs",
-)
 
 
 def _list_values(form: Any) -> dict[str, Any]:
@@ -138,53 +125,55 @@ def create(slug: str) -> ResponseReturnValue:
             form.initiative_id.data = int(request.args["initiative"])
         if request.args.get("kind") in {c.value for c in form.kind.choices}:
             form.kind.data = request.args["kind"]
-    if form.validate_on_submit():
-        try:
-            initiative = (
-                get_initiative(org, form.initiative_id.data) if form.initiative_id.data else None
-            )
-            phase = None
-            if form.phase.data:
-                if initiative is None:
-                    raise DomainError("Choose the initiative of this phase.", field="phase")
-                phase = next(p for p in initiative.phases if p.kind == PhaseKind(form.phase.data))
-            supersedes = (
-                db.session.get(Decision, form.supersedes_id.data)
-                if form.supersedes_id.data
-                else None
-            )
-            entry = ops.record_decision(
-                org,
-                current_user,
-                title=form.title.data or "",
-                context=form.context.data or "",
-                decision=form.decision.data or "",
-                rationale=form.rationale.data or "",
-                status=DecisionStatus(form.status.data),
-                impact=DecisionImpact(form.impact.data),
-                initiative=initiative,
-                phase=phase,
-                supersedes=supersedes,
-                kind=form.kind.data or "general",
-                consequences=form.consequences.data or "",
-                confirmation=form.confirmation.data or "",
-                **_list_values(form),
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            if entry.needs_approval:
-                flash(
-                    f"Decision #{entry.seq} is recorded as proposed: a high-impact decision is"
-                    " accepted once a second person (leader, PMO or admin) approves it.",
-                    "warning",
-                )
-            else:
-                flash(f"Decision #{entry.seq} is recorded in the log.", "success")
-            return redirect(url_for("decisions.show", slug=org.slug, seq=entry.seq))
-    status = 400 if request.method == "POST" else 200
-    return render_template("decisions/form.html", org=org, form=form), status
+
+    def record() -> Decision:
+        initiative = (
+            get_initiative(org, form.initiative_id.data) if form.initiative_id.data else None
+        )
+        phase = None
+        if form.phase.data:
+            if initiative is None:
+                raise DomainError("Choose the initiative of this phase.", field="phase")
+            phase = next(p for p in initiative.phases if p.kind == PhaseKind(form.phase.data))
+        supersedes = (
+            db.session.get(Decision, form.supersedes_id.data) if form.supersedes_id.data else None
+        )
+        return ops.record_decision(
+            org,
+            current_user,
+            title=form.title.data or "",
+            context=form.context.data or "",
+            decision=form.decision.data or "",
+            rationale=form.rationale.data or "",
+            status=DecisionStatus(form.status.data),
+            impact=DecisionImpact(form.impact.data),
+            initiative=initiative,
+            phase=phase,
+            supersedes=supersedes,
+            kind=form.kind.data or "general",
+            consequences=form.consequences.data or "",
+            confirmation=form.confirmation.data or "",
+            **_list_values(form),
+        )
+
+    saved = save(form, record, success=_recorded, redirect_to=lambda entry: _url(org, entry))
+    if saved is not None:
+        return saved
+    return render_template("decisions/form.html", org=org, form=form), form_status()
+
+
+def _recorded(entry: Decision) -> Flash:
+    if entry.needs_approval:
+        return (
+            f"Decision #{entry.seq} is recorded as proposed: a high-impact decision is"
+            " accepted once a second person (leader, PMO or admin) approves it.",
+            "warning",
+        )
+    return f"Decision #{entry.seq} is recorded in the log."
+
+
+def _url(org: Organization, entry: Decision) -> str:
+    return url_for("decisions.show", slug=org.slug, seq=entry.seq)
 
 
 def _entry(org: Organization, seq: int) -> Decision:
@@ -243,15 +232,14 @@ def approve(slug: str, seq: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.DECIDE)
     entry = _entry(org, seq)
     form = ApprovalForm()
-    if form.validate_on_submit():
-        try:
-            new = ops.approve_decision(entry, current_user, note=form.note.data or "")
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"Approved: entry #{new.seq} records the approval.", "success")
-            return redirect(url_for("decisions.show", slug=org.slug, seq=new.seq))
+    saved = save(
+        form,
+        lambda: ops.approve_decision(entry, current_user, note=form.note.data or ""),
+        success=lambda new: f"Approved: entry #{new.seq} records the approval.",
+        redirect_to=lambda new: _url(org, new),
+    )
+    if saved is not None:
+        return saved
     return _show_page(org, entry, approval_form=form, code=400)
 
 
@@ -261,17 +249,16 @@ def change_status(slug: str, seq: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.PROPOSE_DECISION)
     entry = _entry(org, seq)
     form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            new = ops.change_status(
-                entry, current_user, DecisionStatus(form.status.data), note=form.note.data or ""
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"The decision is now {new.status.value} (entry #{new.seq}).", "success")
-            return redirect(url_for("decisions.show", slug=org.slug, seq=new.seq))
+    saved = save(
+        form,
+        lambda: ops.change_status(
+            entry, current_user, DecisionStatus(form.status.data), note=form.note.data or ""
+        ),
+        success=lambda new: f"The decision is now {new.status.value} (entry #{new.seq}).",
+        redirect_to=lambda new: _url(org, new),
+    )
+    if saved is not None:
+        return saved
     return _show_page(org, entry, status_form=form, code=400)
 
 
@@ -279,7 +266,7 @@ def change_status(slug: str, seq: int) -> ResponseReturnValue:
 @login_required
 def correct(slug: str, seq: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.PROPOSE_DECISION)
-    current = ops.current_entry(_entry(org, seq))
+    current = dq.current_entry(_entry(org, seq))
     form = CorrectionForm()
     if request.method == "GET":
         for name in ("title", "context", "decision", "rationale", "consequences", "confirmation"):
@@ -287,29 +274,29 @@ def correct(slug: str, seq: int) -> ResponseReturnValue:
         for name in LIST_FIELDS:
             getattr(form, name).data = "\n".join(getattr(current, name))
         form.impact.data = current.impact.value
-    if form.validate_on_submit():
-        try:
-            new = ops.correct_decision(
-                current,
-                current_user,
-                note=form.note.data or "",
-                title=form.title.data or "",
-                context=form.context.data or "",
-                decision=form.decision.data or "",
-                rationale=form.rationale.data or "",
-                impact=DecisionImpact(form.impact.data),
-                consequences=form.consequences.data or "",
-                confirmation=form.confirmation.data or "",
-                **_list_values(form),
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"Corrected: entry #{new.seq} records the correction.", "success")
-            return redirect(url_for("decisions.show", slug=org.slug, seq=new.seq))
-    status = 400 if request.method == "POST" else 200
-    return render_template("decisions/correct.html", org=org, form=form, current=current), status
+    saved = save(
+        form,
+        lambda: ops.correct_decision(
+            current,
+            current_user,
+            note=form.note.data or "",
+            title=form.title.data or "",
+            context=form.context.data or "",
+            decision=form.decision.data or "",
+            rationale=form.rationale.data or "",
+            impact=DecisionImpact(form.impact.data),
+            consequences=form.consequences.data or "",
+            confirmation=form.confirmation.data or "",
+            **_list_values(form),
+        ),
+        success=lambda new: f"Corrected: entry #{new.seq} records the correction.",
+        redirect_to=lambda new: _url(org, new),
+    )
+    if saved is not None:
+        return saved
+    return render_template(
+        "decisions/correct.html", org=org, form=form, current=current
+    ), form_status()
 
 
 # ------------------------------------------------------------------------- exports, verify

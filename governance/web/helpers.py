@@ -1,15 +1,58 @@
-"""Small helpers the web views share."""
+"""Small helpers the web views share, and the one skeleton every form post follows."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import flash
+from flask import flash, redirect, request
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from governance.enums import label
 from governance.errors import ConflictError, DomainError
 from governance.extensions import db
+
+T = TypeVar("T")
+
+# What a view flashes once saved: the text (a success), or (text, category).
+Flash = str | tuple[str, str]
+
+
+def save(
+    form: FlaskForm,
+    operation: Callable[[], T],
+    *,
+    success: Flash | Callable[[T], Flash],
+    redirect_to: str | Callable[[T], str],
+    refused: Callable[[DomainError], ResponseReturnValue] | None = None,
+) -> ResponseReturnValue | None:
+    """Handle a form post: validate, run the operation, then commit, flash and redirect.
+
+    A domain rule's refusal is shown on the form and nothing is stored (see `refuse`). None
+    means "show the form again" (not posted, invalid or refused): the caller renders it, with
+    `form_status()`. `refused`, when given, answers a refusal instead (say with its own
+    status). `operation` runs only once the form is valid, so what it needs from the form can
+    be read inside it; `success` and `redirect_to` may depend on what the operation returns.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = operation()
+    except DomainError as error:
+        refuse(form, error)
+        return refused(error) if refused is not None else None
+    db.session.commit()
+    message = success(result) if callable(success) else success
+    text, category = (message, "success") if isinstance(message, str) else message
+    flash(text, category)
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+
+
+def form_status() -> int:
+    """The status of a form page: 400 when it is shown again after a post (invalid or
+    refused), 200 when it is first shown."""
+    return 400 if request.method == "POST" else 200
 
 
 def refuse(form: FlaskForm, error: DomainError) -> None:
