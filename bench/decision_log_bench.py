@@ -29,6 +29,7 @@ from governance.decisions.exports import write_export
 from governance.extensions import db
 from governance.people import operations as people
 from governance.people.models import User
+from governance.portfolio import operations as portfolio
 from governance.portfolio.models import Organization
 
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "100000"))
@@ -53,7 +54,7 @@ def make_app(url: str):  # type: ignore[no-untyped-def]
 
 def concurrent_writers(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        org = people.create_organization("bench-writers", "Bench writers")
+        org = portfolio.create_organization("bench-writers", "Bench writers")
         user = people.create_user("writer@example.com", "Writer", "bench-password")
         db.session.commit()
         org_id, user_id = org.id, user.id
@@ -89,7 +90,7 @@ def concurrent_writers(app) -> None:  # type: ignore[no-untyped-def]
 
 def bulk_verify(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        org = people.create_organization("bench-verify", "Bench verify")
+        org = portfolio.create_organization("bench-verify", "Bench verify")
         user = people.create_user("bulk@example.com", "Bulk", "bench-password")
         db.session.commit()
         started = time.perf_counter()

@@ -29,6 +29,7 @@ from governance.extensions import db
 from governance.lineage.graph import Direction, reach_depths, subgraph
 from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.people import operations as people
+from governance.portfolio import operations as portfolio
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "1000"))
 ARTIFACTS = 10_000
@@ -71,7 +72,7 @@ def _event(run_id: str, state: str, at: datetime, i: int) -> dict:
 
 def ingestion(app) -> float:
     with app.app_context():
-        org = people.create_organization("bench", "Bench")
+        org = portfolio.create_organization("bench", "Bench")
         user = people.create_user("bench@example.com", "Bench", "bench-password-1")
         people.set_membership(user, org, "contributor")
         _row, token = people.create_token(user, org)
@@ -97,7 +98,7 @@ def impact(app) -> tuple[float, float, int]:
     """A layered graph: 8 kinds x 1,250 artifacts, each with 2 edges to the next layer."""
     rng = random.Random(7)
     with app.app_context():
-        org = people.create_organization("bench-graph", "Bench graph")
+        org = portfolio.create_organization("bench-graph", "Bench graph")
         db.session.commit()
         kinds = list(ArtifactKind)
         per = ARTIFACTS // len(kinds)

@@ -22,7 +22,7 @@ from governance.enums import Role
 from governance.extensions import db as _db
 from governance.people import operations as people
 from governance.people.models import User
-from governance.portfolio import operations as initiative_ops
+from governance.portfolio import operations as portfolio
 from governance.portfolio.models import Initiative, Organization, Program
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -159,7 +159,7 @@ def make_user(app: Flask) -> Callable[..., User]:
 def make_org(app: Flask) -> Callable[..., Organization]:
     def factory(slug: str | None = None, name: str | None = None) -> Organization:
         n = next(_counter)
-        org = people.create_organization(slug or f"client-{n}", name or f"Client {n}")
+        org = portfolio.create_organization(slug or f"client-{n}", name or f"Client {n}")
         _db.session.commit()
         return org
 
@@ -172,8 +172,8 @@ def make_initiative(app: Flask) -> Callable[..., Initiative]:
         org: Organization, name: str = "Fraud scoring", program: Program | None = None
     ) -> Initiative:
         if program is None:
-            program = initiative_ops.create_program(org, f"Program {next(_counter)}")
-        initiative = initiative_ops.create_initiative(program, name)
+            program = portfolio.create_program(org, f"Program {next(_counter)}")
+        initiative = portfolio.create_initiative(program, name)
         _db.session.commit()
         return initiative
 

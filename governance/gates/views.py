@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from governance.enums import CheckpointStatus
-from governance.errors import DomainError
 from governance.extensions import db
 from governance.gates import checkpoints as ops
 from governance.gates import phases as phase_ops
@@ -33,7 +32,7 @@ from governance.loaders import (
 )
 from governance.permissions import Action
 from governance.portfolio.models import Organization
-from governance.web.helpers import refuse
+from governance.web.helpers import form_status, save
 
 bp = Blueprint("checkpoints", __name__)
 
@@ -92,17 +91,19 @@ def decide(slug: str, checkpoint_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.DECIDE)
     checkpoint = get_checkpoint(org, checkpoint_id)
     form = CheckpointDecisionForm()
-    if form.validate_on_submit():
-        try:
-            ops.decide(checkpoint, current_user, form.outcome.data or "", form.comment.data or "")
-        except DomainError as error:
-            refuse(form, error)
-            return _page(org, checkpoint, form=form, status=error.status)
-        db.session.commit()
-        flash(f"Checkpoint {ops.OUTCOMES[checkpoint.status]}: {_subject(checkpoint)}.", "success")
-        if form.back.data == "reviews":
-            return redirect(url_for("checkpoints.queue"))
-        return redirect(url_for("checkpoints.show", slug=org.slug, checkpoint_id=checkpoint.id))
+    saved = save(
+        form,
+        lambda: ops.decide(
+            checkpoint, current_user, form.outcome.data or "", form.comment.data or ""
+        ),
+        success=lambda _: f"Checkpoint {ops.OUTCOMES[checkpoint.status]}: {_subject(checkpoint)}.",
+        redirect_to=url_for("checkpoints.queue")
+        if form.back.data == "reviews"
+        else url_for("checkpoints.show", slug=org.slug, checkpoint_id=checkpoint.id),
+        refused=lambda error: _page(org, checkpoint, form=form, status=error.status),
+    )
+    if saved is not None:
+        return saved
     return _page(org, checkpoint, form=form, status=400)
 
 
@@ -112,17 +113,17 @@ def review_again(slug: str, checkpoint_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.DECIDE)
     checkpoint = get_checkpoint(org, checkpoint_id)
     form = ReviewAgainForm()
-    if form.validate_on_submit():
-        try:
-            ops.review_again(
-                checkpoint, current_user, form.comment.data or "", ops.approved_snapshot(checkpoint)
-            )
-        except DomainError as error:
-            refuse(form, error)
-            return _page(org, checkpoint, again=form, status=error.status)
-        db.session.commit()
-        flash("The approval was reviewed again against the current facts.", "success")
-        return redirect(url_for("checkpoints.show", slug=org.slug, checkpoint_id=checkpoint.id))
+    saved = save(
+        form,
+        lambda: ops.review_again(
+            checkpoint, current_user, form.comment.data or "", ops.approved_snapshot(checkpoint)
+        ),
+        success="The approval was reviewed again against the current facts.",
+        redirect_to=url_for("checkpoints.show", slug=org.slug, checkpoint_id=checkpoint.id),
+        refused=lambda error: _page(org, checkpoint, again=form, status=error.status),
+    )
+    if saved is not None:
+        return saved
     return _page(org, checkpoint, again=form, status=400)
 
 
@@ -156,22 +157,23 @@ def request_gate(slug: str, initiative_id: int, gate_id: int) -> ResponseReturnV
 
 def _request(org, initiative, *, phase=None, gate=None) -> ResponseReturnValue:
     form = CheckpointRequestForm()
-    if form.validate_on_submit():
-        try:
-            if phase is not None:
-                checkpoint = ops.request_phase_checkpoint(phase, current_user, form.note.data or "")
-            else:
-                checkpoint = ops.request_stage_gate_checkpoint(
-                    gate, current_user, form.note.data or ""
-                )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"Checkpoint requested for {_subject(checkpoint)}.", "success")
-            return redirect(url_for("checkpoints.show", slug=org.slug, checkpoint_id=checkpoint.id))
+
+    def request_checkpoint() -> Checkpoint:
+        if phase is not None:
+            return ops.request_phase_checkpoint(phase, current_user, form.note.data or "")
+        return ops.request_stage_gate_checkpoint(gate, current_user, form.note.data or "")
+
+    saved = save(
+        form,
+        request_checkpoint,
+        success=lambda checkpoint: f"Checkpoint requested for {_subject(checkpoint)}.",
+        redirect_to=lambda checkpoint: url_for(
+            "checkpoints.show", slug=org.slug, checkpoint_id=checkpoint.id
+        ),
+    )
+    if saved is not None:
+        return saved
     criteria = phase.criteria if phase is not None else gate.criteria
-    status = 400 if request.method == "POST" else 200
     return render_template(
         "gates/request.html",
         org=org,
@@ -179,7 +181,7 @@ def _request(org, initiative, *, phase=None, gate=None) -> ResponseReturnValue:
         subject=subject_of(phase, gate, initiative),
         states=assess(criteria, initiative),
         form=form,
-    ), status
+    ), form_status()
 
 
 @bp.route(
@@ -194,25 +196,23 @@ def waive(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnVal
     form = WaiverForm()
     if request.method == "GET":
         form.version.data = str(criterion.version)
-    if form.validate_on_submit():
-        try:
-            phase_ops.waive(
-                criterion,
-                current_user,
-                reason=form.reason.data or "",
-                accepted_risk=form.risk.data or "",
-                expected_version=form.expected_version(),
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"“{criterion.title}” is waived; the decision is in the log.", "success")
-            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
-    status = 400 if request.method == "POST" else 200
+    saved = save(
+        form,
+        lambda: phase_ops.waive(
+            criterion,
+            current_user,
+            reason=form.reason.data or "",
+            accepted_risk=form.risk.data or "",
+            expected_version=form.expected_version(),
+        ),
+        success=f"“{criterion.title}” is waived; the decision is in the log.",
+        redirect_to=url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id),
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "gates/waive.html", org=org, initiative=initiative, criterion=criterion, form=form
-    ), status
+    ), form_status()
 
 
 @bp.post("/orgs/<slug>/initiatives/<int:initiative_id>/stage-gates")

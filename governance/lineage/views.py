@@ -22,7 +22,7 @@ from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.loaders import get_organization
 from governance.permissions import Action
 from governance.portfolio.models import Organization
-from governance.web.helpers import refuse
+from governance.web.helpers import form_status, save
 
 bp = Blueprint("lineage", __name__, url_prefix="/orgs/<slug>/lineage")
 
@@ -35,10 +35,6 @@ def _artifact(org: Organization, artifact_id: int) -> LineageArtifact:
     if artifact is None or artifact.organization_id != org.id:
         abort(404, description="No such lineage artifact in this organization.")
     return artifact
-
-
-def _status() -> int:
-    return 400 if request.method == "POST" else 200
 
 
 def _figure(
@@ -162,16 +158,19 @@ def create(slug: str) -> ResponseReturnValue:
             form.kind.data = request.args["kind"]
         if request.args.get("initiative", "").isdigit():
             form.initiative_id.data = int(request.args["initiative"])
-    if form.validate_on_submit():
-        try:
-            artifact = ops.register_artifact(org, ArtifactKind(form.kind.data), _input(form))
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"{label(artifact.kind)} {artifact.name} was registered.", "success")
-            return redirect(url_for("lineage.show", slug=org.slug, artifact_id=artifact.id))
-    return render_template("lineage/form.html", org=org, form=form, artifact=None), _status()
+    saved = save(
+        form,
+        lambda: ops.register_artifact(org, ArtifactKind(form.kind.data), _input(form)),
+        success=lambda artifact: f"{label(artifact.kind)} {artifact.name} was registered.",
+        redirect_to=lambda artifact: _artifact_url(org, artifact.id),
+    )
+    if saved is not None:
+        return saved
+    return render_template("lineage/form.html", org=org, form=form, artifact=None), form_status()
+
+
+def _artifact_url(org: Organization, artifact_id: int) -> str:
+    return url_for("lineage.show", slug=org.slug, artifact_id=artifact_id)
 
 
 @bp.route("/<int:artifact_id>/edit", methods=["GET", "POST"])
@@ -180,20 +179,20 @@ def edit(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
     artifact = _artifact(org, artifact_id)
     form = _artifact_form(org, artifact)
-    if form.validate_on_submit():
-        try:
-            if form.kind.data != artifact.kind.value:
-                raise DomainError(
-                    "The kind cannot change: register a new artifact instead.", field="kind"
-                )
-            ops.update_artifact(artifact, form.expected_version(), _input(form))
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for("lineage.show", slug=org.slug, artifact_id=artifact.id))
-    return render_template("lineage/form.html", org=org, form=form, artifact=artifact), _status()
+
+    def update() -> LineageArtifact:
+        if form.kind.data != artifact.kind.value:
+            raise DomainError(
+                "The kind cannot change: register a new artifact instead.", field="kind"
+            )
+        return ops.update_artifact(artifact, form.expected_version(), _input(form))
+
+    saved = save(form, update, success="Saved.", redirect_to=_artifact_url(org, artifact.id))
+    if saved is not None:
+        return saved
+    return render_template(
+        "lineage/form.html", org=org, form=form, artifact=artifact
+    ), form_status()
 
 
 @bp.route("/edges/new", methods=["GET", "POST"])
@@ -209,19 +208,25 @@ def create_edge(slug: str) -> ResponseReturnValue:
             if request.args.get(name, "").isdigit():
                 getattr(form, name).data = int(request.args[name])
     back = request.args.get("from", "")
-    if form.validate_on_submit():
-        try:
-            source = _artifact(org, form.source_id.data or 0)
-            target = _artifact(org, form.target_id.data or 0)
-            ops.add_edge(source, target, EdgeKind(form.kind.data))
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"{source.name} → {target.name} ({label(form.kind.data)}) was added.", "success")
-            focus = int(back) if back.isdigit() else source.id
-            return redirect(url_for("lineage.show", slug=org.slug, artifact_id=focus))
-    return render_template("lineage/edge_form.html", org=org, form=form), _status()
+
+    def add_edge() -> tuple[LineageArtifact, LineageArtifact]:
+        source = _artifact(org, form.source_id.data or 0)
+        target = _artifact(org, form.target_id.data or 0)
+        ops.add_edge(source, target, EdgeKind(form.kind.data))
+        return source, target
+
+    saved = save(
+        form,
+        add_edge,
+        success=lambda ends: (
+            f"{ends[0].name} → {ends[1].name} ({label(form.kind.data)}) was added."
+        ),
+        # Back to the artifact whose page the edge was added from, else to its source.
+        redirect_to=lambda ends: _artifact_url(org, int(back) if back.isdigit() else ends[0].id),
+    )
+    if saved is not None:
+        return saved
+    return render_template("lineage/edge_form.html", org=org, form=form), form_status()
 
 
 @bp.post("/edges/<int:edge_id>/remove")
@@ -254,23 +259,22 @@ def rollback(slug: str, artifact_id: int) -> ResponseReturnValue:
     )
     if request.method == "GET" and plan is not None:
         form.version.data = str(plan.version)
-    if form.validate_on_submit():
-        try:
-            ops.set_rollback_plan(
-                deployment,
-                form.expected_version(),
-                target_version_id=form.target_version_id.data,
-                procedure=form.procedure.data or "",
-                owner=form.owner.data or "",
-                last_tested_on=form.last_tested_on.data,
-                restore_minutes=form.restore_minutes.data,
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash("Rollback plan saved.", "success")
-            return redirect(url_for("lineage.show", slug=org.slug, artifact_id=deployment.id))
+    saved = save(
+        form,
+        lambda: ops.set_rollback_plan(
+            deployment,
+            form.expected_version(),
+            target_version_id=form.target_version_id.data,
+            procedure=form.procedure.data or "",
+            owner=form.owner.data or "",
+            last_tested_on=form.last_tested_on.data,
+            restore_minutes=form.restore_minutes.data,
+        ),
+        success="Rollback plan saved.",
+        redirect_to=_artifact_url(org, deployment.id),
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "lineage/rollback_form.html", org=org, form=form, deployment=deployment, plan=plan
-    ), _status()
+    ), form_status()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -15,12 +15,10 @@ from wtforms.fields.choices import SelectChoice
 
 from governance.catalog import maturity_dimensions, maturity_levels
 from governance.enums import PHASE_TITLES, Comparator, Direction, PhaseStatus, ValueDriver
-from governance.errors import DomainError
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.gates.rules import evaluate
 from governance.loaders import _in_org, get_initiative, get_organization
-from governance.maturity import operations as maturity_ops
 from governance.maturity import operations as ops
 from governance.maturity.forms import (
     KpiForm,
@@ -39,7 +37,7 @@ from governance.maturity.models import (
 from governance.maturity.rules import evaluate_thresholds
 from governance.permissions import Action
 from governance.portfolio.models import Initiative, Organization
-from governance.web.helpers import refuse
+from governance.web.helpers import form_status, save
 
 bp = Blueprint("maturity", __name__, url_prefix="/orgs/<slug>/initiatives/<int:initiative_id>")
 
@@ -51,16 +49,12 @@ def _load(
     return org, get_initiative(org, initiative_id)
 
 
-def _status() -> int:
-    return 400 if request.method == "POST" else 200
-
-
 def _form_page(
     org: Organization, initiative: Initiative, form: Any, title: str, **extra: Any
 ) -> ResponseReturnValue:
     return render_template(
         "maturity/form.html", org=org, initiative=initiative, form=form, title=title, **extra
-    ), _status()
+    ), form_status()
 
 
 @bp.get("/assessments")
@@ -96,35 +90,32 @@ def new_assessment(slug: str, initiative_id: int) -> ResponseReturnValue:
     form = assessment_form()
     if request.method == "GET":
         _prefill_targets(form, initiative)
-    if form.validate_on_submit():
+
+    def record() -> MaturityAssessment:
         scores = [
-            maturity_ops.DimensionScore(d["key"], score.data, target.data, note.data or "")
+            ops.DimensionScore(d["key"], score.data, target.data, note.data or "")
             for d, score, target, note in form.dimension_fields()
             if score.data
         ]
-        try:
-            maturity_ops.record_assessment(
-                initiative,
-                current_user,
-                form.assessed_on.data,
-                scores,
-                summary=form.summary.data or "",
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash("The assessment was recorded.", "success")
-            return redirect(
-                url_for("maturity.assessments", slug=org.slug, initiative_id=initiative.id)
-            )
+        return ops.record_assessment(
+            initiative, current_user, form.assessed_on.data, scores, summary=form.summary.data or ""
+        )
+
+    saved = save(
+        form,
+        record,
+        success="The assessment was recorded.",
+        redirect_to=url_for("maturity.assessments", slug=org.slug, initiative_id=initiative.id),
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "maturity/assessment_form.html",
         org=org,
         initiative=initiative,
         form=form,
         levels=maturity_levels(),
-    ), _status()
+    ), form_status()
 
 
 def _prefill_targets(form: Any, initiative: Initiative) -> None:
@@ -207,10 +198,8 @@ def _kpi(org: Organization, initiative: Initiative, kpi_id: int) -> Kpi:
     return kpi
 
 
-def _back(org: Organization, initiative: Initiative) -> ResponseReturnValue:
-    db.session.commit()
-    flash("Saved.", "success")
-    return redirect(url_for("maturity.objectives", slug=org.slug, initiative_id=initiative.id))
+def _objectives_url(org: Organization, initiative: Initiative) -> str:
+    return url_for("maturity.objectives", slug=org.slug, initiative_id=initiative.id)
 
 
 @bp.route("/objectives/new", methods=["GET", "POST"])
@@ -218,18 +207,19 @@ def _back(org: Organization, initiative: Initiative) -> ResponseReturnValue:
 def new_objective(slug: str, initiative_id: int) -> ResponseReturnValue:
     org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
     form = ObjectiveForm()
-    if form.validate_on_submit():
-        try:
-            ops.create_objective(
-                initiative,
-                form.title.data or "",
-                ValueDriver(form.value_driver.data),
-                form.description.data or "",
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            return _back(org, initiative)
+    saved = save(
+        form,
+        lambda: ops.create_objective(
+            initiative,
+            form.title.data or "",
+            ValueDriver(form.value_driver.data),
+            form.description.data or "",
+        ),
+        success="Saved.",
+        redirect_to=_objectives_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return _form_page(org, initiative, form, "New objective")
 
 
@@ -242,19 +232,20 @@ def edit_objective(slug: str, initiative_id: int, objective_id: int) -> Response
     if request.method == "GET":
         form.version.data = str(objective.version)
         form.value_driver.data = objective.value_driver.value
-    if form.validate_on_submit():
-        try:
-            ops.update_objective(
-                objective,
-                form.expected_version(),
-                title=form.title.data or "",
-                value_driver=ValueDriver(form.value_driver.data),
-                description=form.description.data or "",
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            return _back(org, initiative)
+    saved = save(
+        form,
+        lambda: ops.update_objective(
+            objective,
+            form.expected_version(),
+            title=form.title.data or "",
+            value_driver=ValueDriver(form.value_driver.data),
+            description=form.description.data or "",
+        ),
+        success="Saved.",
+        redirect_to=_objectives_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return _form_page(org, initiative, form, f"Edit objective: {objective.title}")
 
 
@@ -264,13 +255,14 @@ def new_kpi(slug: str, initiative_id: int, objective_id: int) -> ResponseReturnV
     org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
     objective = _objective(org, initiative, objective_id)
     form = KpiForm()
-    if form.validate_on_submit():
-        try:
-            ops.create_kpi(objective, form.name.data or "", **_kpi_values(form))
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            return _back(org, initiative)
+    saved = save(
+        form,
+        lambda: ops.create_kpi(objective, form.name.data or "", **_kpi_values(form)),
+        success="Saved.",
+        redirect_to=_objectives_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return _form_page(org, initiative, form, f"New KPI for “{objective.title}”")
 
 
@@ -297,15 +289,16 @@ def edit_kpi(slug: str, initiative_id: int, kpi_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.version.data = str(kpi.version)
         form.direction.data = kpi.direction.value
-    if form.validate_on_submit():
-        try:
-            ops.update_kpi(
-                kpi, form.expected_version(), name=form.name.data or "", **_kpi_values(form)
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            return _back(org, initiative)
+    saved = save(
+        form,
+        lambda: ops.update_kpi(
+            kpi, form.expected_version(), name=form.name.data or "", **_kpi_values(form)
+        ),
+        success="Saved.",
+        redirect_to=_objectives_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return _form_page(org, initiative, form, f"Edit KPI: {kpi.name}")
 
 
@@ -315,19 +308,20 @@ def new_measurement(slug: str, initiative_id: int, kpi_id: int) -> ResponseRetur
     org, initiative = _load(slug, initiative_id, Action.CONTRIBUTE)
     kpi = _kpi(org, initiative, kpi_id)
     form = MeasurementForm()
-    if form.validate_on_submit():
-        try:
-            ops.record_measurement(
-                kpi,
-                form.measured_on.data or date.today(),
-                Decimal(form.value.data),
-                by=current_user,
-                note=form.note.data or "",
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            return _back(org, initiative)
+    saved = save(
+        form,
+        lambda: ops.record_measurement(
+            kpi,
+            form.measured_on.data or date.today(),
+            Decimal(form.value.data),
+            by=current_user,
+            note=form.note.data or "",
+        ),
+        success="Saved.",
+        redirect_to=_objectives_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return _form_page(org, initiative, form, f"New measurement: {kpi.name} ({kpi.unit})")
 
 
@@ -344,21 +338,23 @@ def new_threshold(slug: str, initiative_id: int) -> ResponseReturnValue:
     phases = [p for p in initiative.phases if p.status != PhaseStatus.COMPLETE]
     form.kpi_id.choices = [SelectChoice(k.id, f"{k.name} ({k.unit})") for k in kpis]
     form.phase.choices = [SelectChoice(str(p.id), PHASE_TITLES[p.kind]) for p in phases]
-    if form.validate_on_submit():
+
+    def add_threshold() -> KpiThreshold:
         kpi = next(k for k in kpis if k.id == form.kpi_id.data)
         phase = next(p for p in phases if str(p.id) == form.phase.data)
-        try:
-            ops.add_kpi_threshold(
-                phase,
-                kpi,
-                Comparator(form.comparator.data),
-                Decimal(form.threshold.data),
-                int(form.window_days.data or 0),
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            return _back(org, initiative)
+        return ops.add_kpi_threshold(
+            phase,
+            kpi,
+            Comparator(form.comparator.data),
+            Decimal(form.threshold.data),
+            int(form.window_days.data or 0),
+        )
+
+    saved = save(
+        form, add_threshold, success="Saved.", redirect_to=_objectives_url(org, initiative)
+    )
+    if saved is not None:
+        return saved
     return _form_page(
         org,
         initiative,

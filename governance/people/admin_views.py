@@ -15,7 +15,7 @@ from governance.people.forms import UserForm
 from governance.people.models import Membership, User
 from governance.permissions import Action
 from governance.portfolio.models import Organization
-from governance.web.helpers import refuse
+from governance.web.helpers import form_status, save
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -25,17 +25,16 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def users() -> ResponseReturnValue:
     authorize(Action.ADMINISTER, None)
     form = UserForm()
-    if form.validate_on_submit():
-        try:
-            user = people.create_user(
-                form.email.data or "", form.name.data or "", form.password.data or ""
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"{user.name} can now sign in. Add them to an organization.", "success")
-            return redirect(url_for("admin.users"))
+    saved = save(
+        form,
+        lambda: people.create_user(
+            form.email.data or "", form.name.data or "", form.password.data or ""
+        ),
+        success=lambda user: f"{user.name} can now sign in. Add them to an organization.",
+        redirect_to=url_for("admin.users"),
+    )
+    if saved is not None:
+        return saved
     rows = db.session.execute(
         sa.select(User, sa.func.aggregate_strings(Organization.slug, ", "))
         .outerjoin(Membership, Membership.user_id == User.id)
@@ -43,8 +42,7 @@ def users() -> ResponseReturnValue:
         .group_by(User.id)
         .order_by(User.name)
     ).all()
-    status = 400 if request.method == "POST" else 200
-    return render_template("people/users.html", form=form, rows=rows), status
+    return render_template("people/users.html", form=form, rows=rows), form_status()
 
 
 @bp.post("/users/<int:user_id>/active")

@@ -1,20 +1,16 @@
-"""Users, organizations, memberships and API tokens."""
+"""Users, their memberships of organizations, and API tokens."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 
 from governance.enums import Role
-from governance.errors import DomainError, check_version
+from governance.errors import DomainError
 from governance.extensions import db
 from governance.people.models import ApiToken, Membership, User
 from governance.permissions import forget_roles
 from governance.portfolio.models import Organization
-
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
 
 TOKEN_PREFIX = "gov_"  # noqa: S105 — a label, not a secret
 
@@ -34,25 +30,6 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False)
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
-
-
-def create_organization(
-    slug: str, name: str, description: str = "", review_target_days: int = 5
-) -> Organization:
-    slug = slug.strip().lower()
-    if not SLUG.match(slug):
-        raise DomainError(
-            "Use lower-case letters, digits and single dashes, like northwind-logistics.",
-            field="slug",
-        )
-    if db.session.scalar(db.select(Organization.id).where(Organization.slug == slug)):
-        raise DomainError(f"The address /orgs/{slug} is already taken.", field="slug")
-    org = Organization(
-        slug=slug, name=name.strip(), description=description, review_target_days=review_target_days
-    )
-    db.session.add(org)
-    db.session.flush()
-    return org
 
 
 def set_membership(user: User, org: Organization, role: Role) -> Membership:
@@ -112,22 +89,6 @@ def find_token(plain: str) -> ApiToken | None:
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     return token
-
-
-def update_organization(
-    org: Organization,
-    expected_version: int | None,
-    *,
-    name: str,
-    description: str,
-    review_target_days: int,
-) -> Organization:
-    check_version(org, expected_version, ["name", "description", "review_target_days"])
-    org.name = name.strip()
-    org.description = description
-    org.review_target_days = review_target_days
-    db.session.flush()
-    return org
 
 
 def set_active(user: User, active: bool, by: User) -> User:

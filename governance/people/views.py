@@ -12,6 +12,7 @@ from governance.people.forms import LoginForm
 from governance.people.models import User
 from governance.people.operations import find_user
 from governance.security import safe_next
+from governance.web.helpers import form_status
 
 bp = Blueprint("auth", __name__)
 
@@ -56,8 +57,7 @@ def login() -> ResponseReturnValue:
             login_user(user)
             session.permanent = True
             return redirect(safe_next(request.args.get("next")) or url_for("portfolio.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("people/login.html", form=form), status
+    return render_template("people/login.html", form=form), form_status()
 
 
 @bp.post("/logout")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from governance.enums import PHASE_TITLES, RiskTier
 from governance.errors import DomainError
-from governance.extensions import db
 from governance.gates import criteria as criteria_ops
 from governance.gates import queries as checkpoint_queries
 from governance.gates.forms import CriterionPlanForm, EvidenceForm
@@ -19,8 +18,9 @@ from governance.portfolio import initiative_page as iq
 from governance.portfolio import operations as ops
 from governance.portfolio import queries as q
 from governance.portfolio.forms import InitiativeForm
+from governance.portfolio.models import Initiative, Organization
 from governance.web.forms import member_choices
-from governance.web.helpers import refuse
+from governance.web.helpers import form_status, save
 
 bp = Blueprint("initiatives", __name__, url_prefix="/orgs/<slug>/initiatives")
 
@@ -39,25 +39,30 @@ def create(slug: str) -> ResponseReturnValue:
     form = _initiative_form(org)
     if request.method == "GET" and request.args.get("program", "").isdigit():
         form.program_id.data = int(request.args["program"])
-    if form.validate_on_submit():
-        try:
-            program = next((p for p in q.programs_of(org) if p.id == form.program_id.data), None)
-            if program is None:
-                raise DomainError("Choose a program of this organization.", field="program_id")
-            initiative = ops.create_initiative(
-                program,
-                form.name.data or "",
-                description=form.description.data or "",
-                risk_tier=RiskTier(form.risk_tier.data),
-                owner_id=form.owner_id.data,
-                sponsor=form.sponsor.data or "",
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"{initiative.name} was created; its objectives phase has started.", "success")
-            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
+
+    def create_initiative() -> Initiative:
+        program = next((p for p in q.programs_of(org) if p.id == form.program_id.data), None)
+        if program is None:
+            raise DomainError("Choose a program of this organization.", field="program_id")
+        return ops.create_initiative(
+            program,
+            form.name.data or "",
+            description=form.description.data or "",
+            risk_tier=RiskTier(form.risk_tier.data),
+            owner_id=form.owner_id.data,
+            sponsor=form.sponsor.data or "",
+        )
+
+    saved = save(
+        form,
+        create_initiative,
+        success=lambda initiative: (
+            f"{initiative.name} was created; its objectives phase has started."
+        ),
+        redirect_to=lambda initiative: _initiative_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return _form_page(org, form, None)
 
 
@@ -70,32 +75,34 @@ def edit(slug: str, initiative_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.version.data = str(initiative.version)
         form.risk_tier.data = initiative.risk_tier.value
-    if form.validate_on_submit():
-        try:
-            ops.update_initiative(
-                initiative,
-                form.expected_version(),
-                name=(form.name.data or "").strip(),
-                description=form.description.data or "",
-                program_id=form.program_id.data,
-                risk_tier=RiskTier(form.risk_tier.data),
-                owner_id=form.owner_id.data,
-                sponsor=form.sponsor.data or "",
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
+    saved = save(
+        form,
+        lambda: ops.update_initiative(
+            initiative,
+            form.expected_version(),
+            name=(form.name.data or "").strip(),
+            description=form.description.data or "",
+            program_id=form.program_id.data,
+            risk_tier=RiskTier(form.risk_tier.data),
+            owner_id=form.owner_id.data,
+            sponsor=form.sponsor.data or "",
+        ),
+        success="Saved.",
+        redirect_to=_initiative_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return _form_page(org, form, initiative)
 
 
 def _form_page(org, form, initiative) -> ResponseReturnValue:
-    status = 400 if request.method == "POST" else 200
     return render_template(
         "portfolio/initiatives/form.html", org=org, form=form, initiative=initiative
-    ), status
+    ), form_status()
+
+
+def _initiative_url(org: Organization, initiative: Initiative) -> str:
+    return url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id)
 
 
 @bp.get("/<int:initiative_id>")
@@ -124,29 +131,27 @@ def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturn
     form = EvidenceForm(obj=criterion)
     if request.method == "GET":
         form.version.data = str(criterion.version)
-    if form.validate_on_submit():
-        try:
-            criteria_ops.mark_met(
-                criterion,
-                current_user,
-                evidence_url=form.evidence_url.data or "",
-                evidence_text=form.evidence_text.data or "",
-                expected_version=form.expected_version(),
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"“{criterion.title}” is met.", "success")
-            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
-    status = 400 if request.method == "POST" else 200
+    saved = save(
+        form,
+        lambda: criteria_ops.mark_met(
+            criterion,
+            current_user,
+            evidence_url=form.evidence_url.data or "",
+            evidence_text=form.evidence_text.data or "",
+            expected_version=form.expected_version(),
+        ),
+        success=f"“{criterion.title}” is met.",
+        redirect_to=_initiative_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "portfolio/initiatives/evidence.html",
         org=org,
         initiative=initiative,
         criterion=criterion,
         form=form,
-    ), status
+    ), form_status()
 
 
 @bp.route("/<int:initiative_id>/criteria/<int:criterion_id>/plan", methods=["GET", "POST"])
@@ -159,25 +164,23 @@ def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValu
     form.owner_id.choices = member_choices(q.members_of(org))
     if request.method == "GET":
         form.version.data = str(criterion.version)
-    if form.validate_on_submit():
-        try:
-            criteria_ops.plan(
-                criterion,
-                owner_id=form.owner_id.data,
-                due_on=form.due_on.data,
-                expected_version=form.expected_version(),
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id))
-    status = 400 if request.method == "POST" else 200
+    saved = save(
+        form,
+        lambda: criteria_ops.plan(
+            criterion,
+            owner_id=form.owner_id.data,
+            due_on=form.due_on.data,
+            expected_version=form.expected_version(),
+        ),
+        success="Saved.",
+        redirect_to=_initiative_url(org, initiative),
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "portfolio/initiatives/plan.html",
         org=org,
         initiative=initiative,
         criterion=criterion,
         form=form,
-    ), status
+    ), form_status()

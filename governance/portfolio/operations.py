@@ -1,7 +1,9 @@
-"""Engagements, programs and initiatives, and the seven phases every initiative starts with."""
+"""Organizations, engagements, programs and initiatives, and the seven phases every initiative
+starts with."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -22,10 +24,49 @@ from governance.gates.models import ExitCriterion, Phase
 from governance.people.models import User
 from governance.portfolio.models import Engagement, Initiative, Organization, Program
 
+# An organization's address (/orgs/<slug>): lower-case words joined by single dashes.
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
 PROGRAM_FIELDS = ["name", "description", "owner_id"]
 
 
 INITIATIVE_FIELDS = ["name", "description", "program_id", "risk_tier", "owner_id", "sponsor"]
+
+
+def create_organization(
+    slug: str, name: str, description: str = "", review_target_days: int = 5
+) -> Organization:
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise DomainError(
+            "Use lower-case letters, digits and single dashes, like northwind-logistics.",
+            field="slug",
+        )
+    if db.session.scalar(db.select(Organization.id).where(Organization.slug == slug)):
+        raise DomainError(f"The address /orgs/{slug} is already taken.", field="slug")
+    org = Organization(
+        slug=slug, name=name.strip(), description=description, review_target_days=review_target_days
+    )
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def update_organization(
+    org: Organization,
+    expected_version: int | None,
+    *,
+    name: str,
+    description: str,
+    review_target_days: int,
+) -> Organization:
+    check_version(org, expected_version, ["name", "description", "review_target_days"])
+    org.name = name.strip()
+    org.description = description
+    org.review_target_days = review_target_days
+    db.session.flush()
+    return org
 
 
 def create_engagement(

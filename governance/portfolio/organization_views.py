@@ -21,8 +21,9 @@ from governance.permissions import Action
 from governance.portfolio import operations as ops
 from governance.portfolio import queries as q
 from governance.portfolio.forms import OrganizationForm, ProgramForm
+from governance.portfolio.models import Organization
 from governance.web.forms import member_choices
-from governance.web.helpers import refuse
+from governance.web.helpers import form_status, save
 
 bp = Blueprint("organizations", __name__)
 
@@ -105,21 +106,20 @@ def _int_arg(name: str, notes: list[str], note: str) -> int | None:
 def create() -> ResponseReturnValue:
     authorize(Action.ADMINISTER, None)
     form = OrganizationForm()
-    if form.validate_on_submit():
-        try:
-            org = people.create_organization(
-                form.slug.data or "",
-                form.name.data or "",
-                form.description.data or "",
-                form.review_target_days.data or 5,
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"{org.name} was created. Add its members next.", "success")
-            return redirect(url_for("organizations.members", slug=org.slug))
-    return render_template("portfolio/organizations/form.html", form=form, org=None), _status(form)
+    saved = save(
+        form,
+        lambda: ops.create_organization(
+            form.slug.data or "",
+            form.name.data or "",
+            form.description.data or "",
+            form.review_target_days.data or 5,
+        ),
+        success=lambda org: f"{org.name} was created. Add its members next.",
+        redirect_to=lambda org: url_for("organizations.members", slug=org.slug),
+    )
+    if saved is not None:
+        return saved
+    return render_template("portfolio/organizations/form.html", form=form, org=None), form_status()
 
 
 @bp.route("/orgs/<slug>/edit", methods=["GET", "POST"])
@@ -129,24 +129,24 @@ def edit(slug: str) -> ResponseReturnValue:
     form = OrganizationForm(obj=org)
     if request.method == "GET":
         form.version.data = str(org.version)
-    if form.validate_on_submit():
-        try:
-            if form.slug.data != org.slug:
-                raise DomainError("The address cannot change: people bookmark it.", field="slug")
-            people.update_organization(
-                org,
-                form.expected_version(),
-                name=form.name.data or org.name,
-                description=form.description.data or "",
-                review_target_days=form.review_target_days.data or 5,
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for("organizations.show", slug=org.slug))
-    return render_template("portfolio/organizations/form.html", form=form, org=org), _status(form)
+
+    def update() -> Organization:
+        if form.slug.data != org.slug:
+            raise DomainError("The address cannot change: people bookmark it.", field="slug")
+        return ops.update_organization(
+            org,
+            form.expected_version(),
+            name=form.name.data or org.name,
+            description=form.description.data or "",
+            review_target_days=form.review_target_days.data or 5,
+        )
+
+    saved = save(
+        form, update, success="Saved.", redirect_to=url_for("organizations.show", slug=org.slug)
+    )
+    if saved is not None:
+        return saved
+    return render_template("portfolio/organizations/form.html", form=form, org=org), form_status()
 
 
 @bp.route("/orgs/<slug>/members", methods=["GET", "POST"])
@@ -154,20 +154,27 @@ def edit(slug: str) -> ResponseReturnValue:
 def members(slug: str) -> ResponseReturnValue:
     org = get_organization(slug, Action.ADMINISTER)
     form = MembershipForm()
-    if form.validate_on_submit():
+
+    def add_member() -> Membership:
         user = people.find_user(form.email.data or "")
         if user is None:
-            form.email.errors = [
-                "No user has this email. Create the user first (flask create-user)."
-            ]
-        else:
-            people.set_membership(user, org, Role(form.role.data))
-            db.session.commit()
-            flash(f"{user.name} is now {form.role.data} of {org.name}.", "success")
-            return redirect(url_for("organizations.members", slug=org.slug))
+            raise DomainError(
+                "No user has this email. Create the user first (flask create-user).",
+                field="email",
+            )
+        return people.set_membership(user, org, Role(form.role.data))
+
+    saved = save(
+        form,
+        add_member,
+        success=lambda member: f"{member.user.name} is now {form.role.data} of {org.name}.",
+        redirect_to=url_for("organizations.members", slug=org.slug),
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "portfolio/organizations/members.html", org=org, form=form, members=q.members_of(org)
-    ), _status(form)
+    ), form_status()
 
 
 @bp.post("/orgs/<slug>/members/<int:user_id>/remove")
@@ -193,20 +200,19 @@ def create_program(slug: str) -> ResponseReturnValue:
     org = get_organization(slug, Action.MANAGE)
     form = ProgramForm()
     form.owner_id.choices = member_choices(q.members_of(org))
-    if form.validate_on_submit():
-        try:
-            program = ops.create_program(
-                org, form.name.data or "", form.description.data or "", form.owner_id.data
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"Program {program.name} was created.", "success")
-            return redirect(url_for("organizations.show", slug=org.slug))
+    saved = save(
+        form,
+        lambda: ops.create_program(
+            org, form.name.data or "", form.description.data or "", form.owner_id.data
+        ),
+        success=lambda program: f"Program {program.name} was created.",
+        redirect_to=url_for("organizations.show", slug=org.slug),
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "portfolio/organizations/program_form.html", org=org, form=form, program=None
-    ), _status(form)
+    ), form_status()
 
 
 @bp.route("/orgs/<slug>/programs/<int:program_id>/edit", methods=["GET", "POST"])
@@ -218,26 +224,20 @@ def edit_program(slug: str, program_id: int) -> ResponseReturnValue:
     form.owner_id.choices = member_choices(q.members_of(org))
     if request.method == "GET":
         form.version.data = str(program.version)
-    if form.validate_on_submit():
-        try:
-            ops.update_program(
-                program,
-                form.expected_version(),
-                name=form.name.data or program.name,
-                description=form.description.data or "",
-                owner_id=form.owner_id.data,
-            )
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for("organizations.show", slug=org.slug))
+    saved = save(
+        form,
+        lambda: ops.update_program(
+            program,
+            form.expected_version(),
+            name=form.name.data or program.name,
+            description=form.description.data or "",
+            owner_id=form.owner_id.data,
+        ),
+        success="Saved.",
+        redirect_to=url_for("organizations.show", slug=org.slug),
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "portfolio/organizations/program_form.html", org=org, form=form, program=program
-    ), _status(form)
-
-
-def _status(form: object) -> int:
-    """A refused form answers 400 so scripts and tests can tell it from a first view."""
-    return 400 if request.method == "POST" else 200
+    ), form_status()

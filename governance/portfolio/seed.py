@@ -67,7 +67,7 @@ def load_demo() -> dict[str, int]:
 
 
 def _load_organization(spec: dict[str, Any], users: dict[str, User]) -> Organization:
-    org = people.create_organization(
+    org = ops.create_organization(
         spec["slug"], spec["name"], spec.get("description", ""), spec.get("review_target_days", 5)
     )
     for member in spec.get("members", []):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from governance.enums import RiskCategory, RiskStatus
-from governance.errors import DomainError
 from governance.extensions import db
 from governance.loaders import _in_org, get_organization
 from governance.permissions import Action
@@ -22,7 +21,7 @@ from governance.risks import queries as rq
 from governance.risks.forms import RiskForm
 from governance.risks.models import HIGH_RISK_SCORE, Risk
 from governance.web.forms import member_choices
-from governance.web.helpers import refuse
+from governance.web.helpers import form_status, save
 
 bp = Blueprint("risks", __name__, url_prefix="/orgs/<slug>/risks")
 
@@ -79,8 +78,7 @@ def _values(form: RiskForm) -> dict[str, Any]:
 
 
 def _page(org: Organization, form: RiskForm, risk: Risk | None) -> ResponseReturnValue:
-    status = 400 if request.method == "POST" else 200
-    return render_template("risks/form.html", org=org, form=form, risk=risk), status
+    return render_template("risks/form.html", org=org, form=form, risk=risk), form_status()
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -90,15 +88,14 @@ def create(slug: str) -> ResponseReturnValue:
     form = _form(org)
     if request.method == "GET" and request.args.get("initiative", "").isdigit():
         form.initiative_id.data = int(request.args["initiative"])
-    if form.validate_on_submit():
-        try:
-            risk = ops.create_risk(org, **_values(form))
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(f"Risk “{risk.title}” was added to the register.", "success")
-            return redirect(url_for("risks.index", slug=org.slug))
+    saved = save(
+        form,
+        lambda: ops.create_risk(org, **_values(form)),
+        success=lambda risk: f"Risk “{risk.title}” was added to the register.",
+        redirect_to=url_for("risks.index", slug=org.slug),
+    )
+    if saved is not None:
+        return saved
     return _page(org, form, None)
 
 
@@ -112,13 +109,12 @@ def edit(slug: str, risk_id: int) -> ResponseReturnValue:
         form.version.data = str(risk.version)
         form.category.data = risk.category.value
         form.status.data = risk.status.value
-    if form.validate_on_submit():
-        try:
-            ops.update_risk(risk, form.expected_version(), **_values(form))
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for("risks.index", slug=org.slug))
+    saved = save(
+        form,
+        lambda: ops.update_risk(risk, form.expected_version(), **_values(form)),
+        success="Saved.",
+        redirect_to=url_for("risks.index", slug=org.slug),
+    )
+    if saved is not None:
+        return saved
     return _page(org, form, risk)

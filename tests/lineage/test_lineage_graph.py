@@ -16,7 +16,7 @@ from governance.gates.rules import evaluate
 from governance.lineage import operations as ops
 from governance.lineage.graph import Direction, reach_depths, subgraph
 from governance.lineage.models import LineageArtifact, LineageEdge
-from governance.people import operations as people
+from governance.portfolio import operations as portfolio
 
 _orgs = itertools.count(1)
 
@@ -63,7 +63,7 @@ def _expected(n, edges, start, depth, direction):
 @given(case=graphs)
 def test_walks_on_random_graphs_with_cycles_end_and_count_each_node_once(app, case):
     n, edges, start, depth, direction = case
-    org = people.create_organization(f"graph-{next(_orgs)}", "Graph")
+    org = portfolio.create_organization(f"graph-{next(_orgs)}", "Graph")
     nodes = [
         LineageArtifact(
             organization_id=org.id,
