@@ -35,7 +35,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 ORG = "northwind-logistics"
 USERS = ("leader@example.com", "pmo@example.com", "contributor@example.com")
-PASSWORD = "demo-password"  # noqa: S105 — the demo's documented password
+PASSWORD = "demo-password"  # the demo's documented password
 
 
 class FormFields(HTMLParser):
@@ -121,7 +121,7 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "2"]
     command += ["--bind", f"127.0.0.1:{port}", "--timeout", "60", app]
     # No inherited stdout: a pipe reading this script's output must not wait on the server.
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         command, env=_env(url), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
@@ -147,7 +147,7 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 def flask(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "flask", "--app", "governance", *args]
-    return subprocess.run(command, env=_env(url), cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    return subprocess.run(command, env=_env(url), cwd=ROOT, capture_output=True, text=True)
 
 
 def targets(url: str) -> tuple[list[int], list[tuple[int, int]]]:

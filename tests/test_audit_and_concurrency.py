@@ -139,7 +139,7 @@ def test_concurrent_read_modify_write_loses_nothing(world, db):
                         except (StaleDataError, sa.exc.OperationalError):
                             session.rollback()
                             retries[0] += 1
-        except BaseException as error:  # noqa: BLE001 — reported by the main thread
+        except BaseException as error:  # reported by the main thread
             errors.append(error)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]

@@ -37,9 +37,6 @@ OKABE_ITO = [
 BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, BLACK, YELLOW = OKABE_ITO
 
 
-GREY = "#BBBBBB"
-
-
 MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
 
 

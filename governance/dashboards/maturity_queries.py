@@ -21,8 +21,6 @@ from governance.extensions import db
 from governance.maturity.models import Kpi, KpiMeasurement, MaturityAssessment, MaturityScore
 from governance.portfolio.models import Initiative, Organization, Program
 
-KPI_FRESH_DAYS = 90
-
 
 def ranked_assessments(org_ids: list[int] | None = None) -> sa.Subquery:
     """Every assessment (of these organizations) with its rank per initiative: 1 is the

@@ -14,13 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from governance import rollups
-from governance.dashboards.maturity_queries import KPI_FRESH_DAYS
 from governance.dashboards.sql import in_organizations, month_ends, rounded
 from governance.database import UTCDateTime
 from governance.enums import CriterionStatus, PhaseStatus, RiskStatus
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.maturity.models import Kpi, KpiMeasurement, MaturityAssessment
+from governance.maturity.rules import KPI_FRESH_DAYS
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.portfolio.queries import DONE_SQL, current_phase_positions
 from governance.risks.models import HIGH_RISK_SCORE, Risk

@@ -71,8 +71,9 @@ class GraphNodeSchema(ma.Schema):
     id = ma.fields.String(metadata={"description": "dataset:<namespace>:<name> or job:..."})
     type = ma.fields.String(metadata={"description": "DATASET or JOB"})
     data = ma.fields.Dict()
-    inEdges = ma.fields.List(ma.fields.Nested(GraphEdgeSchema))  # noqa: N815
-    outEdges = ma.fields.List(ma.fields.Nested(GraphEdgeSchema))  # noqa: N815
+    # camelCase: Marquez's field names, which its clients read.
+    inEdges = ma.fields.List(ma.fields.Nested(GraphEdgeSchema))
+    outEdges = ma.fields.List(ma.fields.Nested(GraphEdgeSchema))
 
 
 class LineageGraphSchema(ma.Schema):

@@ -248,7 +248,7 @@ def test_eight_concurrent_writers_leave_one_unbroken_chain(world, app, db):
                     _record(org, author, f"{n}-{i}", impact=DecisionImpact.NORMAL)
                     db.session.commit()
                 db.session.remove()
-        except BaseException as error:  # noqa: BLE001 — reported by the main thread
+        except BaseException as error:  # reported by the main thread
             errors.append(error)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
