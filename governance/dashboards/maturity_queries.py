@@ -166,8 +166,8 @@ def kpi_status(org_id: int) -> list[KpiRow]:
     """Every KPI with its latest measurement and how many it has (one query).
 
     Per KPI, its latest day and its count are read from the (kpi, day) unique index, and the
-    latest measurement joined on them: a few index steps per KPI, where ranking all of the
-    organization's measurements in a window cost 7-12 ms at scale L."""
+    latest measurement joined on them: a few index steps per KPI, where a window ranked all
+    of the organization's measurements (bench/NOTES.md)."""
     latest = aliased(KpiMeasurement)
     of_this_kpi = KpiMeasurement.kpi_id == Kpi.id
     last_day = (

@@ -56,7 +56,7 @@ def phase_matrix(org_id: int) -> list[PhaseCell]:
         .join(Program, Program.id == Initiative.program_id)
         .outerjoin(ExitCriterion, ExitCriterion.phase_id == Phase.id)
         # The organization on every table joined: PostgreSQL then reads each by its index
-        # instead of scanning every client's initiatives and programs (8 ms at scale L).
+        # instead of scanning every client's initiatives and programs (bench/NOTES.md).
         .where(
             Phase.organization_id == org_id,
             Initiative.organization_id == org_id,
@@ -75,7 +75,7 @@ def burndown(org_id: int, today: date, weeks: int = 26) -> list[tuple[date, int,
     had started by and the first week it was done by (met, or waived: done from the start),
     and only those (start week, done week) pairs, at most 27 x 28, leave the database; the
     weekly figures are running sums of them. (A join of every week with every criterion did
-    the same work 26 times: 18 ms for a client of 3,500 criteria.)
+    the same work 26 times: bench/NOTES.md.)
     """
     ends = [today - timedelta(weeks=n) for n in reversed(range(weeks))]
     cutoffs = [datetime.combine(d + timedelta(days=1), time(), tzinfo=UTC) for d in ends]

@@ -134,7 +134,7 @@ def after_checkpoint(cursor_id: int, *scope: Any) -> Any | None:
 def page_ids(where: list[Any], keyset: Any | None, limit: int) -> Any:
     """The ids of one keyset page of checkpoints, oldest request first, chosen on the checkpoint
     table alone. Callers join only these to what they show: joined before the LIMIT,
-    PostgreSQL joined every matching checkpoint first (12 ms for the firm's queue at scale L)."""
+    PostgreSQL joined every matching checkpoint first (bench/NOTES.md)."""
     chosen = (
         sa.select(Checkpoint.id)
         .where(*where, *([keyset] if keyset is not None else []))

@@ -63,7 +63,7 @@ class _Counts:
 
     def copied(self) -> dict[str, Any]:
         """The fields, with fresh dicts: a page never changes the cached roll-up (and
-        dataclasses.asdict, which deep-copies, cost 8 ms per portfolio at scale L)."""
+        dataclasses.asdict deep-copies, too slow for every portfolio page: bench/NOTES.md)."""
         values = {f.name: getattr(self, f.name) for f in fields(_Counts)}
         return {name: dict(v) if isinstance(v, dict) else v for name, v in values.items()}
 
