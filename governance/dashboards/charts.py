@@ -2,7 +2,8 @@
 
 Figures are plain dicts in Plotly's JSON schema, not `plotly.graph_objects.Figure`: building
 and serializing a Figure costs milliseconds each, a dict costs microseconds (bench/dashboards.py
-measures both). tests/test_dashboards_charts.py validates every spec against Plotly's schema.
+measures both). tests/dashboards/test_dashboards_charts.py validates every spec against
+Plotly's schema.
 Colours: the Okabe-Ito palette, distinguishable with every common colour-vision deficiency,
 and every trace also differs by marker or dash, so colour is never the only cue.
 """

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from governance.api.auth import api_organization, api_user, token_required
 from governance.decisions import operations as ops
 from governance.decisions import queries as dq
-from governance.decisions.chain import entry_of
+from governance.decisions.chain import hashed_entry
 from governance.decisions.models import LIST_FIELDS, Decision
 from governance.enums import DecisionImpact, DecisionStatus, PhaseKind
 from governance.errors import DomainError
@@ -140,7 +140,7 @@ class DecisionInput(ma.Schema):
 
 
 def _out(entry: Decision, slug: str) -> dict[str, Any]:
-    data = entry_of(entry, slug)
+    data = hashed_entry(entry, slug)
     data["url"] = url_for("decisions.show", slug=slug, seq=entry.seq, _external=True)
     return data
 

@@ -63,7 +63,8 @@ def entry_from_values(values: dict[str, Any], organization_slug: str) -> dict[st
     return entry
 
 
-def entry_of(decision: Decision, organization_slug: str) -> dict[str, Any]:
+def hashed_entry(decision: Decision, organization_slug: str) -> dict[str, Any]:
+    """A stored decision row as the chain hashes it (and the exports and the API show it)."""
     return entry_from_values(
         {c.name: getattr(decision, c.key) for c in Decision.__table__.columns}, organization_slug
     )

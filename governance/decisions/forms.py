@@ -1,4 +1,4 @@
-"""Forms of the decision log (in governance/forms.py's style: Flask-WTF, CSRF, SelectChoice)."""
+"""Forms of the decision log (in governance/web/forms.py's style: Flask-WTF, CSRF, SelectChoice)."""
 
 from __future__ import annotations
 

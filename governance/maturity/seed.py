@@ -1,6 +1,6 @@
 """Demo maturity assessments, objectives with KPIs and measurements, and risks.
 
-Loaded from seed_data/ through the operations, at the end of `seed.load_demo`.
+Loaded from seed_data/ through the operations, by `governance.portfolio.seed.load_demo`.
 """
 
 from __future__ import annotations

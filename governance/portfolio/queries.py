@@ -442,7 +442,7 @@ def members_of(org: Organization) -> list[tuple[User, str]]:
 
 
 def checkpoints_waiting_on(user: User, today: date, limit: int = 20) -> list[Any]:
-    """Pending checkpoints the user may decide, oldest first (see queries/checkpoints.py)."""
+    """Pending checkpoints the user may decide, oldest first (see governance/gates/queries.py)."""
     from governance.gates.queries import review_queue
 
     return review_queue(user, today, limit=limit)

@@ -18,7 +18,7 @@ from governance.enums import (
 )
 from governance.extensions import db
 from governance.gates import criteria as criteria_ops
-from governance.gates import seed as seed_checkpoints
+from governance.gates import seed as gates_seed
 from governance.people import operations as people
 from governance.people.models import User
 from governance.portfolio import operations as ops
@@ -62,7 +62,7 @@ def load_demo() -> dict[str, int]:
         counts["lineage_artifacts"] = load_lineage()
     counts["decisions"] = load_decisions()
     with acting_as(admin.id):
-        counts.update(seed_checkpoints.load_checkpoints(data, _complete_earlier_phases))
+        counts.update(gates_seed.load_checkpoints(data, _complete_earlier_phases))
     return counts
 
 
@@ -145,7 +145,7 @@ def _complete_earlier_phases(
     step = elapsed // (len(earlier) + 1)
     for index, phase in enumerate(earlier):
         start = _at(started_on + timedelta(days=step * index))
-        seed_checkpoints.complete_phase(phase, owner, start, start + timedelta(days=step - 1))
+        gates_seed.complete_phase(phase, owner, start, start + timedelta(days=step - 1))
     promotions = [_at(date.today() - timedelta(days=days)) for days in (60, 25)]
-    seed_checkpoints.promote(initiative, Stage(spec.get("stage", "pilot")), owner, promotions)
+    gates_seed.promote(initiative, Stage(spec.get("stage", "pilot")), owner, promotions)
     db.session.flush()

@@ -9,7 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from governance import verify
-from governance.decisions.chain import chain_head, entry_of, hashed_columns, verify_organization
+from governance.decisions.chain import (
+    chain_head,
+    hashed_columns,
+    hashed_entry,
+    verify_organization,
+)
 from governance.decisions.exports import jsonl_lines
 from governance.decisions.models import Decision
 from governance.decisions.operations import record_decision
@@ -52,7 +57,7 @@ def test_entries_chain_from_genesis_with_contiguous_seq(log, db):
     for before, after in zip(rows, rows[1:], strict=False):
         assert after.prev_hash == before.hash
     for row in rows:
-        entry = entry_of(row, log.slug)
+        entry = hashed_entry(row, log.slug)
         assert verify.entry_hash(entry) == row.hash
         # Every column is hashed, plus the organization's slug.
         assert set(entry) == {*hashed_columns(), "organization", "hash"}
