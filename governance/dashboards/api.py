@@ -10,7 +10,7 @@ from flask import abort
 from flask_smorest import Blueprint
 
 from governance.api.auth import api_organization, token_organization_ids, token_required
-from governance.dashboards import figures as dashboards
+from governance.dashboards import figures
 
 blp = Blueprint(
     "api_dashboards", __name__, url_prefix="/api/v1", description="Dashboards (Plotly figures)"
@@ -47,7 +47,7 @@ class FigureList(ma.Schema):
 def organization_dashboard(slug: str) -> dict[str, Any]:
     """The figures of an organization's dashboard, every one computed now."""
     org = api_organization(slug)
-    charts = dashboards.organization_charts(org.id, date.today())
+    charts = figures.organization_charts(org.id, date.today())
     return {"items": [{"key": c.key, "title": c.title} for c in charts]}
 
 
@@ -57,10 +57,10 @@ def organization_dashboard(slug: str) -> dict[str, Any]:
 def organization_figure(slug: str, figure: str) -> dict[str, Any]:
     """One figure of an organization's dashboard, with its data table."""
     org = api_organization(slug)
-    build = dashboards.ORGANIZATION_FIGURES.get(figure)
+    build = figures.ORGANIZATION_FIGURES.get(figure)
     if build is None:
         abort(404, description=f"No figure {figure}: see /api/v1/orgs/{slug}/dashboard.")
-    return build(dashboards.Scope(date.today(), org_id=org.id)).as_json()
+    return build(figures.Scope(date.today(), org_id=org.id)).as_json()
 
 
 @blp.get("/dashboard/<figure>")
@@ -68,8 +68,8 @@ def organization_figure(slug: str, figure: str) -> dict[str, Any]:
 @blp.response(200, FigureSchema)
 def portfolio_figure(figure: str) -> dict[str, Any]:
     """One cross-client figure over the organizations this token may see."""
-    build = dashboards.PORTFOLIO_FIGURES.get(figure)
+    build = figures.PORTFOLIO_FIGURES.get(figure)
     if build is None:
-        keys = ", ".join(dashboards.PORTFOLIO_FIGURES)
+        keys = ", ".join(figures.PORTFOLIO_FIGURES)
         abort(404, description=f"No figure {figure}: one of {keys}.")
-    return build(dashboards.Scope(date.today(), org_ids=token_organization_ids())).as_json()
+    return build(figures.Scope(date.today(), org_ids=token_organization_ids())).as_json()

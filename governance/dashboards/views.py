@@ -13,8 +13,7 @@ from flask import Blueprint, Response, abort, render_template, send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from governance.dashboards import charts
-from governance.dashboards import figures as dashboards
+from governance.dashboards import charts, figures
 from governance.dashboards.charts import Chart
 from governance.loaders import get_organization
 from governance.permissions import visible_organization_ids
@@ -31,7 +30,7 @@ def organization(slug: str) -> ResponseReturnValue:
         "dashboards/organization.html",
         org=org,
         today=today,
-        charts=dashboards.organization_charts(org.id, today),
+        charts=figures.organization_charts(org.id, today),
     )
 
 
@@ -39,16 +38,16 @@ def organization(slug: str) -> ResponseReturnValue:
 @login_required
 def organization_csv(slug: str, figure: str) -> ResponseReturnValue:
     org = get_organization(slug)
-    build = dashboards.ORGANIZATION_FIGURES.get(figure) or abort(404)
-    chart = build(dashboards.Scope(date.today(), org_id=org.id))
+    build = figures.ORGANIZATION_FIGURES.get(figure) or abort(404)
+    chart = build(figures.Scope(date.today(), org_id=org.id))
     return _csv(chart, f"{org.slug}-{figure}")
 
 
 @bp.get("/dashboard/<figure>.csv")
 @login_required
 def portfolio_csv(figure: str) -> ResponseReturnValue:
-    build = dashboards.PORTFOLIO_FIGURES.get(figure) or abort(404)
-    scope = dashboards.Scope(date.today(), org_ids=visible_organization_ids(current_user))
+    build = figures.PORTFOLIO_FIGURES.get(figure) or abort(404)
+    scope = figures.Scope(date.today(), org_ids=visible_organization_ids(current_user))
     return _csv(build(scope), f"portfolio-{figure}")
 
 

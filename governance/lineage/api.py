@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 from governance.api.auth import api_organization, api_token, api_user, token_required
 from governance.errors import DomainError
 from governance.extensions import db
-from governance.lineage import marquez as lineage_api
+from governance.lineage import marquez
 from governance.lineage.graph import DEFAULT_DEPTH, MAX_DEPTH
 from governance.lineage.ingest import ingest
 from governance.lineage.openlineage import decode_body, load_json, parse_batch, parse_event
@@ -176,9 +176,9 @@ def graph() -> Any:
     if not depth_text.isdigit() or int(depth_text) > MAX_DEPTH:
         return json_error(400, f"depth: a whole number from 0 to {MAX_DEPTH}.")
     try:
-        artifact = lineage_api.find_node(org, node_id)
+        artifact = marquez.find_node(org, node_id)
     except DomainError as error:
         return json_error(400, error.message)
     if artifact is None:
         return json_error(404, f"No node {node_id} in {org.name}.")
-    return {"graph": lineage_api.marquez_graph(artifact, int(depth_text))}
+    return {"graph": marquez.marquez_graph(artifact, int(depth_text))}

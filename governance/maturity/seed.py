@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from governance.catalog import load, maturity_dimensions
 from governance.enums import Comparator, Direction, PhaseKind, RiskCategory, RiskStatus, ValueDriver
 from governance.extensions import db
-from governance.maturity import operations as maturity
-from governance.maturity import operations as objectives
+from governance.maturity import operations as ops
 from governance.people.models import User
 from governance.portfolio.models import Initiative, Organization
 from governance.risks import operations as risks
@@ -40,11 +39,11 @@ def load_maturity(today: date | None = None) -> dict[str, int]:
             targets = entry.get("targets") or spec.get("targets") or [None] * len(keys)
             notes = entry.get("notes") or {}
             scores = [
-                maturity.DimensionScore(key, int(score), target, notes.get(key, ""))
+                ops.DimensionScore(key, int(score), target, notes.get(key, ""))
                 for key, score, target in zip(keys, entry["scores"], targets, strict=True)
                 if score is not None
             ]
-            maturity.record_assessment(
+            ops.record_assessment(
                 initiative(spec),
                 users.get(entry.get("by", "")),
                 entry["date"],
@@ -56,7 +55,7 @@ def load_maturity(today: date | None = None) -> dict[str, int]:
     for spec in load("objectives.yaml")["initiatives"]:
         target = initiative(spec)
         for objective_spec in spec["objectives"]:
-            objective = objectives.create_objective(
+            objective = ops.create_objective(
                 target,
                 objective_spec["title"],
                 ValueDriver(objective_spec["value_driver"]),
@@ -91,7 +90,7 @@ def _number(value: Any) -> Decimal | None:
 
 
 def _load_kpi(objective: Any, initiative: Initiative, spec: dict[str, Any], today: date) -> int:
-    kpi = objectives.create_kpi(
+    kpi = ops.create_kpi(
         objective,
         spec["name"],
         unit=str(spec["unit"]),
@@ -107,11 +106,11 @@ def _load_kpi(objective: Any, initiative: Initiative, spec: dict[str, Any], toda
     created = 0
     for day, value in points:
         if day <= today:
-            objectives.record_measurement(kpi, day, Decimal(str(value)), today=today)
+            ops.record_measurement(kpi, day, Decimal(str(value)), today=today)
             created += 1
     if threshold := spec.get("threshold"):
         phase = next(p for p in initiative.phases if p.kind == PhaseKind(threshold["phase"]))
-        objectives.add_kpi_threshold(
+        ops.add_kpi_threshold(
             phase,
             kpi,
             Comparator(threshold["comparator"]),
