@@ -181,6 +181,7 @@ def entry_by_seq(org: Organization, seq: int) -> Decision | None:
 
 
 def thread_of(entry: Decision) -> list[Decision]:
+    """Every entry of the entry's decision in seq order: the last is its current entry."""
     return list(
         db.session.scalars(
             sa.select(Decision).where(Decision.thread_id == entry.thread_id).order_by(Decision.seq)
