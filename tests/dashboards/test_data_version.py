@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from governance import rollups
 from governance.dashboards import figures as dashboards
+from governance.decisions.chain import lock_chain
 from governance.enums import RiskCategory
 from governance.portfolio.models import Organization
 from governance.risks import operations as risk_ops
@@ -107,39 +108,63 @@ def test_the_versions_are_read_once_per_transaction(db, make_org):
     assert rollups.data_versions([org.id]) == {org.id: _version(db, org.id)} != first
 
 
+class _SecondWriter(threading.Thread):
+    """Renews an organization's version in its own transaction, on another connection."""
+
+    def __init__(self, engine: sa.Engine, org_id: int) -> None:
+        super().__init__()
+        self.engine, self.org_id = engine, org_id
+        self.done = threading.Event()
+        self.errors: list[BaseException] = []
+
+    def run(self) -> None:
+        try:
+            with self.engine.begin() as connection:
+                rollups.renew(connection, [self.org_id])
+        except BaseException as error:  # pragma: no cover (reported by the test)
+            self.errors.append(error)
+        finally:
+            self.done.set()
+
+    def finished_cleanly(self) -> bool:
+        self.join(10)
+        return self.done.is_set() and not self.errors
+
+
 def test_two_writers_of_one_organization_wait_for_each_other(db, make_org):
     """The second writer waits for the first to commit, then takes its own new version, even
     when neither found a row to update (an upsert, not UPDATE-then-INSERT)."""
     org = make_org()
     db.session.execute(sa.delete(DataVersion).where(DataVersion.organization_id == org.id))
     db.session.commit()
-    engine = db.engine
-    errors: list[BaseException] = []
-    second_done = threading.Event()
-
-    def second_writer() -> None:
-        try:
-            with engine.begin() as connection:
-                rollups.renew(connection, [org.id])
-        except BaseException as error:  # pragma: no cover (reported below)
-            errors.append(error)
-        finally:
-            second_done.set()
-
-    with engine.connect() as first:
+    second = _SecondWriter(db.engine, org.id)
+    with db.engine.connect() as first:
         transaction = first.begin()
         rollups.renew(first, [org.id])
-        thread = threading.Thread(target=second_writer)
-        thread.start()
-        assert not second_done.wait(0.5)  # held back by the first writer
+        second.start()
+        assert not second.done.wait(0.5)  # held back by the first writer
         first_version = first.execute(
             sa.select(DataVersion.version).where(DataVersion.organization_id == org.id)
         ).scalar_one()
         transaction.commit()
-    thread.join(10)
-    assert second_done.is_set() and errors == []
+    assert second.finished_cleanly()
     db.session.rollback()
     assert _version(db, org.id) not in (None, first_version)
+
+
+def test_the_decision_log_lock_is_the_data_version_row(db, make_org):
+    """Appending to the log and the organization's other writes queue on one row, so they
+    cannot deadlock by taking two rows in opposite orders; the organization's row is not
+    locked."""
+    org = make_org()
+    before_row = _organization_row(db, org.id)
+    lock_chain(org.id)
+    second = _SecondWriter(db.engine, org.id)
+    second.start()
+    assert not second.done.wait(0.5)  # waits for the chain lock's transaction
+    db.session.commit()
+    assert second.finished_cleanly()
+    assert _organization_row(db, org.id) == before_row
 
 
 def test_a_kept_figures_rendered_table_follows_a_write(db, make_org):
