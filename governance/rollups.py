@@ -25,6 +25,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -175,20 +176,24 @@ def renew(connection: Connection, org_ids: Iterable[int]) -> None:
     organization deleted in this same flush.
     """
     ids = sorted(set(org_ids))  # one order for every writer: no lock-order deadlocks
-    if not ids:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    if ids:
+        connection.execute(_upsert(connection.dialect.name), {"ids": ids, "v": new_version()})
+
+
+@cache
+def _upsert(dialect_name: str) -> sa.Insert:
+    """The statement `renew` runs, built once per dialect (building it costs more than
+    running it)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = DataVersion.__table__
     rows = (
-        sa.select(_organization.c.id, sa.literal(new_version(), sa.String(16)))
-        .where(_organization.c.id.in_(ids))
+        sa.select(_organization.c.id, sa.bindparam("v", type_=sa.String(16)))
+        .where(_organization.c.id.in_(sa.bindparam("ids", expanding=True)))
         .order_by(_organization.c.id)
     )
     upsert = dialect.insert(table).from_select(["organization_id", "version"], rows)
-    connection.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[table.c.organization_id], set_={"version": upsert.excluded.version}
-        )
+    return upsert.on_conflict_do_update(
+        index_elements=[table.c.organization_id], set_={"version": upsert.excluded.version}
     )
 
 
