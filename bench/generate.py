@@ -31,7 +31,7 @@ from governance.extensions import db
 from governance.people.models import User
 from governance.portfolio.models import Organization
 from governance.portfolio.seed import load_demo
-from governance.rollups import new_version
+from governance.rollups import renew
 
 DATA = Path(__file__).resolve().parent / "data"
 # Scale M: about ten times the demo's volume; L: the figures.
@@ -244,12 +244,7 @@ def generate(scale: str, url: str) -> dict[str, Any]:
             fix_sequences()
             db.session.commit()
         # Bulk inserts bypass the flush hook: give every organization its first data version.
-        for org_id in db.session.scalars(sa.select(Organization.id)):
-            db.session.execute(
-                sa.update(Organization)
-                .where(Organization.id == org_id)
-                .values(data_version=new_version())
-            )
+        renew(db.session.connection(), db.session.scalars(sa.select(Organization.id)).all())
         db.session.commit()
         # Statistics for the planner, and on PostgreSQL the visibility map too: without the
         # VACUUM, autovacuum would process the freshly copied tables during the benchmark.

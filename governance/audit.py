@@ -57,7 +57,7 @@ def current_actor() -> int | None:
 REDACTED = {"password_hash", "token_hash"}
 
 # Bookkeeping columns whose changes say nothing a reader needs.
-SKIPPED = {"id", "version", "created_at", "updated_at", "data_version"}
+SKIPPED = {"id", "version", "created_at", "updated_at"}
 
 
 @contextlib.contextmanager

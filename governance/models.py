@@ -25,6 +25,7 @@ from governance.maturity.models import (
 from governance.people.models import ApiToken, Membership, User
 from governance.portfolio.models import Engagement, Initiative, Organization, Program
 from governance.risks.models import Risk
+from governance.rollups import DataVersion
 
 __all__ = [
     "ApiToken",
@@ -52,6 +53,7 @@ __all__ = [
     "KpiThreshold",
     "Risk",
     "Checkpoint",
+    "DataVersion",
     "StageGate",
 ]
 

@@ -420,7 +420,12 @@ def decisions_over_time(scope: Scope) -> Chart:
 
 
 def _kept(key: str, build: Builder) -> Builder:
-    """An organization's figure, rebuilt only when its data version or the day changes."""
+    """An organization's figure, rebuilt only when its data version or the day changes.
+
+    The one roll-up that ends up holding HTML: the kept Chart keeps its rendered JSON block
+    and table (Chart's cached properties) once a page has shown it. Measured for issue 13,
+    rendering them on every view would cost the dashboard several times its time at scale L,
+    so this fragment cache pays; it lives and dies with the figure's data version."""
 
     def kept(scope: Scope) -> Chart:
         assert scope.org_id is not None

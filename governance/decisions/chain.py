@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from governance import rollups
 from governance.database import utcnow
 from governance.decisions.models import LIST_FIELDS, Decision
 from governance.extensions import db
@@ -77,20 +78,13 @@ class Head:
 
 
 def lock_chain(organization_id: int) -> None:
-    """Take the chain head lock of an organization until the transaction ends."""
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.select(Organization.id)
-            .where(Organization.id == organization_id)
-            .with_for_update(key_share=True)
-        )
-    else:
-        # SQLite's FOR UPDATE: its write lock, taken (waiting up to busy_timeout) by any write.
-        session.execute(
-            sa.text("UPDATE organization SET version = version WHERE id = :id"),
-            {"id": organization_id},
-        )
+    """Take the chain head lock of an organization until the transaction ends.
+
+    The lock is the organization's data version row (governance/rollups.py), which every
+    write in the organization takes anyway when it renews the version: appending to the log
+    and the organization's other writes queue on one row, so two of them can never wait on
+    each other in opposite orders. On SQLite the upsert takes the database's write lock."""
+    rollups.renew(db.session.connection(), [organization_id])
 
 
 def chain_head(organization_id: int) -> Head | None:

@@ -29,9 +29,6 @@ class Organization(Timestamps, Versioned, db.Model):  # type: ignore[name-define
     description: Mapped[str] = mapped_column(sa.Text, default="")
     # Working days a checkpoint may wait for review before it counts as overdue.
     review_target_days: Mapped[int] = mapped_column(default=5)
-    # A new random value whenever a row of this organization is written (governance/rollups.py):
-    # what the portfolio's and dashboards' cached roll-ups are filed under.
-    data_version: Mapped[str | None] = mapped_column(sa.String(16), default=None)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"

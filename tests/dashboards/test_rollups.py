@@ -14,10 +14,13 @@ from governance.enums import RiskCategory
 from governance.portfolio import queries as q
 from governance.portfolio.models import Organization
 from governance.risks import operations as risk_ops
+from governance.rollups import DataVersion
 
 
 def _version(db: Any, org: Organization) -> str | None:
-    return db.session.scalar(sa.select(Organization.data_version).where(Organization.id == org.id))
+    return db.session.scalar(
+        sa.select(DataVersion.version).where(DataVersion.organization_id == org.id)
+    )
 
 
 def test_every_write_of_an_organizations_rows_gives_it_a_new_version(db, make_org, make_initiative):
