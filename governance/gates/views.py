@@ -13,8 +13,11 @@ from governance.enums import CheckpointStatus
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.gates import checkpoints as ops
+from governance.gates import criteria as criteria_ops
 from governance.gates import phases as phase_ops
 from governance.gates import queries as q
+from governance.gates.approvals import approved_snapshot
+from governance.gates.assessment import assess, subject_of
 from governance.gates.forms import (
     CheckpointDecisionForm,
     CheckpointRequestForm,
@@ -22,7 +25,6 @@ from governance.gates.forms import (
     WaiverForm,
 )
 from governance.gates.models import Checkpoint
-from governance.gates.phases import assess, subject_of
 from governance.loaders import (
     get_checkpoint,
     get_initiative,
@@ -115,7 +117,7 @@ def review_again(slug: str, checkpoint_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             ops.review_again(
-                checkpoint, current_user, form.comment.data or "", ops.approved_snapshot(checkpoint)
+                checkpoint, current_user, form.comment.data or "", approved_snapshot(checkpoint)
             )
         except DomainError as error:
             refuse(form, error)
@@ -196,7 +198,7 @@ def waive(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnVal
         form.version.data = str(criterion.version)
     if form.validate_on_submit():
         try:
-            phase_ops.waive(
+            criteria_ops.waive(
                 criterion,
                 current_user,
                 reason=form.reason.data or "",
