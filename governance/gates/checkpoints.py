@@ -1,7 +1,8 @@
 """Checkpoints: request a review of a phase's completion or a stage promotion, decide it, and
 review a stale approval again. One place for the gate rules, used by web, API, CLI and seed.
 
-- Phases advance in order; a phase completes only through an approved checkpoint.
+- A phase completes only through an approved checkpoint (the order phases and stages advance
+  in is `phases.py`'s to say).
 - A checkpoint can be requested, and approved, only while every exit criterion is met or waived.
 - Requested by a contributor or up; decided by a leader, PMO or admin who is not the requester.
 - Every outcome writes a decision to the log; an approval freezes the criteria it approved.
