@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import event
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from governance.enums import Role
 from governance.extensions import db
@@ -81,8 +81,14 @@ def _membership_changed(mapper: Any, connection: Any, membership: Membership) ->
         session.info.pop(_ROLES, None)
 
 
+def _rolled_back(session: Session, transaction: Any) -> None:
+    # Roles read after a membership change that is then rolled back must not survive it.
+    session.info.pop(_ROLES, None)
+
+
 for _change in ("after_insert", "after_update", "after_delete"):
     event.listen(Membership, _change, _membership_changed)
+event.listen(Session, "after_soft_rollback", _rolled_back)
 
 
 def role_in(user: User | None, organization_id: int) -> Role | None:

@@ -83,3 +83,17 @@ def test_the_factory_sets_the_password_hashing_method(world, make_app):
 def test_figure_json_is_what_flasks_tojson_gives(app):
     figure = {"data": [{"x": ["2024-01-31"], "y": [1.5], "name": "é <b>"}], "layout": {"b": 1}}
     assert figure_dumps(figure) == app.json.dumps(figure)
+
+
+def test_roles_read_before_a_rollback_are_read_again(world, db):
+    leader, org = world["users"]["leader"], world["org"]
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.user_id == leader.id, Membership.organization_id == org.id
+        )
+    )
+    membership.role = Role.AUDITOR
+    db.session.flush()
+    assert not can(leader, Action.MANAGE, org)  # read inside the transaction
+    db.session.rollback()
+    assert can(leader, Action.MANAGE, org)
