@@ -29,7 +29,7 @@ FLASK_CONTEXT = {
 }
 WEB_FACING = {"views", "api", "forms", "cli"}  # in an area folder, these may use Flask
 DOMAIN_CORE = {"audit", "permissions", "database", "catalog", "enums", "errors"}
-READ_SIDE = {"queries", "marquez", "graph", "figures", "figure", "charts", "sql"}
+READ_SIDE = {"queries", "rules", "marquez", "graph", "figures", "figure", "charts", "sql"}
 READ_SIDE_GATES = {"governance.gates.assessment", "governance.gates.approvals"}
 WRITE_SIDE = {
     "governance.gates.checkpoints",
