@@ -20,7 +20,7 @@ from typing import Any
 
 from governance.catalog import maturity_dimensions, phase_catalog, stage_gate_catalog
 from governance.decisions.chain import entry_from_values
-from governance.gates.phases import snapshot_sha256
+from governance.gates.approvals import snapshot_sha256
 from governance.verify import GENESIS_HASH, entry_hash
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -379,7 +379,7 @@ def _checkpoint(
 
 
 def _frozen(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The criteria as governance.gates.phases.snapshot freezes them (evidence-based)."""
+    """The criteria as governance.gates.approvals.snapshot freezes them (evidence-based)."""
     rows = [
         {
             "id": c["id"],

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.cli import FlaskGroup
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -27,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from governance import audit, database, rollups, security
     from governance.extensions import csrf, db, limiter, login_manager, migrate
+    from governance.people.models import use_password_hash_method
 
     db.init_app(app)
     database.init_app(app)
@@ -38,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    use_password_hash_method(app.config["PASSWORD_HASH_METHOD"])
 
     from governance import cli
     from governance.api import init_app as init_api
@@ -50,3 +54,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     return app
+
+
+def main() -> None:
+    """The `governance` console script: the Flask CLI with this app."""
+    group = FlaskGroup(create_app=lambda: create_app())
+    sys.exit(group.main())

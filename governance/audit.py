@@ -11,7 +11,6 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -38,19 +37,25 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     new_value: Mapped[str | None] = mapped_column(sa.Text)
 
 
-# Outside a request (CLI, seed, scripts) the actor is this context variable; inside one it is
-# `g.actor_id`, which dies with the request so an actor can never leak into the next one.
+# Outside a request (CLI, seed, scripts) the actor is this context variable; inside one the
+# web layer records it in the session's `info`, which dies with the request's session (removed
+# when the request ends) so an actor can never leak into the next request.
 _actor_var: ContextVar[int | None] = ContextVar("current_actor_id", default=None)
+_ACTOR = "governance.actor_id"
 
 
-def set_request_actor(user_id: int) -> None:
-    g.actor_id = user_id
+def set_request_actor(user_id: int | None) -> None:
+    """Who acts in this request (the signed-in user, the API token's user)."""
+    if user_id is None:
+        db.session.info.pop(_ACTOR, None)
+    else:
+        db.session.info[_ACTOR] = user_id
 
 
-def current_actor() -> int | None:
-    if has_app_context() and g.get("actor_id") is not None:
-        return int(g.actor_id)
-    return _actor_var.get()
+def current_actor(session: Session) -> int | None:
+    """The request's actor recorded on `session`, else the one `acting_as` names."""
+    actor = session.info.get(_ACTOR)
+    return int(actor) if actor is not None else _actor_var.get()
 
 
 # Never copied into the trail: the trail is readable by every member of an organization.
@@ -99,7 +104,7 @@ def _org_id(obj: Any) -> int | None:
 
 
 def _events_for(session: Session) -> list[dict[str, Any]]:
-    actor = current_actor()
+    actor = current_actor(session)
     now = utcnow()
     rows: list[dict[str, Any]] = []
 

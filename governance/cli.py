@@ -1,25 +1,24 @@
-"""Command-line interface: `flask --app governance COMMAND`, or the `governance` script."""
+"""Command-line interface: `flask --app governance COMMAND`, or the `governance` script
+(`governance.main`, beside the factory it starts)."""
 
 from __future__ import annotations
-
-import sys
 
 import click
 from flask import Flask
 
 from governance.audit import acting_as
+from governance.decisions.cli import export_log_command, verify_log_command
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.people import operations as people
 from governance.portfolio.models import Organization
+from governance.portfolio.seed import DEMO_PASSWORD, database_is_empty, load_demo
 
 
 @click.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed_command(if_empty: bool) -> None:
     """Load the demo data from seed_data/."""
-    from governance.portfolio.seed import DEMO_PASSWORD, database_is_empty, load_demo
-
     if not database_is_empty():
         if if_empty:
             click.echo("The database already has data: demo data not loaded.")
@@ -73,19 +72,11 @@ def create_token_command(email: str, org_slug: str | None, name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_command, create_user_command, create_token_command):
+    for command in (
+        seed_command,
+        create_user_command,
+        create_token_command,
+        export_log_command,
+        verify_log_command,
+    ):
         app.cli.add_command(command)
-    from governance.decisions.cli import export_log_command, verify_log_command
-
-    app.cli.add_command(export_log_command)
-    app.cli.add_command(verify_log_command)
-
-
-def main() -> None:
-    """The `governance` console script: the Flask CLI with this app."""
-    from flask.cli import FlaskGroup
-
-    from governance import create_app
-
-    group = FlaskGroup(create_app=lambda: create_app())
-    sys.exit(group.main())

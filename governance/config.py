@@ -29,6 +29,7 @@ class Defaults:
     # Trust X-Forwarded-* from this many proxies (set to 1 behind nginx or a load balancer).
     PROXY_FIX_HOPS = 0
     PAGE_SIZE = 50
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 — a hashing method, not a secret
 
     API_TITLE = "AI Governance Tracker API"
     API_VERSION = "v1"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Protocol
 
-from flask import g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session, object_session
 
 from governance.enums import Role
 from governance.extensions import db
@@ -50,25 +51,44 @@ class OrganizationOwned(Protocol):
     def organization_id(self) -> int: ...
 
 
+# The roles memo lives in the session's `info`: a request has one session, removed when the
+# request ends, so the memo can never outlive the request nor leak into another one.
+_ROLES = "governance.roles"
+
+
 def roles_by_organization(user: User) -> dict[int, Role]:
     """The user's role in each organization, loaded once per request."""
-    cache: dict[int, dict[int, Role]] | None = None
-    if has_app_context():
-        cache = g.setdefault("_roles_cache", {})
-        if user.id in cache:
-            return cache[user.id]
+    cache: dict[int, dict[int, Role]] = db.session.info.setdefault(_ROLES, {})
+    if user.id in cache:
+        return cache[user.id]
     rows = db.session.execute(
         db.select(Membership.organization_id, Membership.role).where(Membership.user_id == user.id)
     ).all()
     roles = {org_id: Role(role) for org_id, role in rows}
-    if cache is not None:
-        cache[user.id] = roles
+    cache[user.id] = roles
     return roles
 
 
 def forget_roles() -> None:
-    if has_app_context():
-        g.pop("_roles_cache", None)
+    db.session.info.pop(_ROLES, None)
+
+
+def _membership_changed(mapper: Any, connection: Any, membership: Membership) -> None:
+    # A membership written in this session (granted, changed, removed) is seen at once by
+    # the next permission check of the same request, whoever made the change.
+    session = object_session(membership)
+    if session is not None:
+        session.info.pop(_ROLES, None)
+
+
+def _rolled_back(session: Session, transaction: Any) -> None:
+    # Roles read after a membership change that is then rolled back must not survive it.
+    session.info.pop(_ROLES, None)
+
+
+for _change in ("after_insert", "after_update", "after_delete"):
+    event.listen(Membership, _change, _membership_changed)
+event.listen(Session, "after_soft_rollback", _rolled_back)
 
 
 def role_in(user: User | None, organization_id: int) -> Role | None:

@@ -18,10 +18,12 @@ from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
 
 from governance import create_app
+from governance.audit import set_request_actor
 from governance.enums import Role
 from governance.extensions import db as _db
 from governance.people import operations as people
 from governance.people.models import User
+from governance.permissions import forget_roles
 from governance.portfolio import operations as portfolio
 from governance.portfolio.models import Initiative, Organization, Program
 
@@ -92,9 +94,12 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
         def _fresh_globals() -> None:
             # Tests keep an app context open, which requests then share; start each request
-            # with empty `g` as it would in production (signed-in user, role cache).
+            # with empty `g` and no per-request memo in the shared session (acting user, role
+            # cache), as it would in production where each request has its own session.
             for name in list(vars(g)):
                 g.pop(name)
+            set_request_actor(None)
+            forget_roles()
 
         app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
 

@@ -76,7 +76,7 @@ def test_the_console_script_runs_the_flask_cli():
         [
             sys.executable,
             "-c",
-            "import sys; sys.argv=['governance','--help']; from governance.cli import main; main()",
+            "import sys; sys.argv=['governance','--help']; from governance import main; main()",
         ],
         capture_output=True,
         text=True,

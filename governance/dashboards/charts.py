@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +20,6 @@ from functools import cached_property
 from numbers import Number
 from typing import Any
 
-from flask import current_app
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
@@ -67,7 +67,7 @@ class Chart:
     @cached_property
     def figure_json(self) -> Markup:
         """The figure as the page's JSON block (what Jinja's `tojson` gives)."""
-        return htmlsafe_json_dumps(self.figure, dumps=current_app.json.dumps)
+        return htmlsafe_json_dumps(self.figure, dumps=figure_dumps)
 
     @cached_property
     def table_body(self) -> Markup:
@@ -102,6 +102,12 @@ class Chart:
             "figure": self.figure,
             "table": {"columns": self.columns, "rows": [[_json(v) for v in r] for r in self.rows]},
         }
+
+
+def figure_dumps(figure: Any, **kwargs: Any) -> str:
+    """A figure as JSON, byte for byte what Flask's `tojson` gives (sorted keys, ASCII): a
+    figure holds only JSON values (dates are ISO strings already), so no app is needed."""
+    return json.dumps(figure, sort_keys=True, **kwargs)
 
 
 def cell(value: object) -> str:

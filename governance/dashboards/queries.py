@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from governance import rollups
 from governance.dashboards.sql import in_organizations, month_ends, rounded
 from governance.database import UTCDateTime
+from governance.decisions.models import Decision
 from governance.enums import CriterionStatus, PhaseStatus, RiskStatus
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
@@ -275,8 +276,6 @@ def _month(column: Any) -> Any:
 
 def decisions_by_month(org_id: int, today: date, months: int = 12) -> list[tuple[str, str, int]]:
     """(YYYY-MM, kind of log entry, entries) over the last `months` months of the decision log."""
-    from governance.decisions.models import Decision
-
     first = month_ends(today, months)[0].replace(day=1)
     since = datetime.combine(first, time(), tzinfo=UTC)
     month = _month(Decision.created_at)

@@ -16,7 +16,7 @@ from governance.decisions.models import Decision
 from governance.decisions.queries import is_current
 from governance.enums import DecisionStatus, PhaseKind
 from governance.extensions import db
-from governance.gates.rules import Failure, rule
+from governance.gates.rules import Failure, RecordRef, rule
 from governance.portfolio.models import Initiative
 
 
@@ -34,20 +34,14 @@ def _current(initiative: Initiative, kind: str) -> list[Decision]:
     )
 
 
-def _record_url(initiative: Initiative, kind: str) -> str:
-    slug = initiative.organization.slug
-    return f"/orgs/{slug}/decisions/new?initiative={initiative.id}&kind={kind}"
-
-
 def _missing(initiative: Initiative, kind: str, what: str, found: list[Decision]) -> list[Failure]:
     pending = [d for d in found if d.status == DecisionStatus.PROPOSED]
     if pending:
-        slug = initiative.organization.slug
         return [
             Failure(
                 f"Decision #{d.seq} {d.title}",
                 "is proposed: it counts once it is accepted (high impact: once approved)",
-                f"/orgs/{slug}/decisions/{d.seq}",
+                RecordRef("decision", d.seq),
             )
             for d in pending
         ]
@@ -55,7 +49,7 @@ def _missing(initiative: Initiative, kind: str, what: str, found: list[Decision]
         Failure(
             "Decision log",
             f"no accepted decision records {what} for this initiative",
-            _record_url(initiative, kind),
+            RecordRef("missing_decision", initiative.id, kind),
         )
     ]
 

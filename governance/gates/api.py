@@ -16,8 +16,8 @@ from governance.enums import CheckpointStatus
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.gates import checkpoints as ops
+from governance.gates.assessment import subject_of
 from governance.gates.models import Checkpoint
-from governance.gates.phases import subject_of
 from governance.gates.queries import after_checkpoint, page_ids
 from governance.loaders import get_checkpoint, get_initiative, get_phase, get_stage_gate
 from governance.permissions import Action

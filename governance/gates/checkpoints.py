@@ -1,7 +1,8 @@
 """Checkpoints: request a review of a phase's completion or a stage promotion, decide it, and
 review a stale approval again. One place for the gate rules, used by web, API, CLI and seed.
 
-- Phases advance in order; a phase completes only through an approved checkpoint.
+- A phase completes only through an approved checkpoint (the order phases and stages advance
+  in is `phases.py`'s to say).
 - A checkpoint can be requested, and approved, only while every exit criterion is met or waived.
 - Requested by a contributor or up; decided by a leader, PMO or admin who is not the requester.
 - Every outcome writes a decision to the log; an approval freezes the criteria it approved.
@@ -9,7 +10,6 @@ review a stale approval again. One place for the gate rules, used by web, API, C
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,17 +27,15 @@ from governance.enums import (
 )
 from governance.errors import DomainError, NotAllowed
 from governance.extensions import db
-from governance.gates.models import Checkpoint, Phase, StageGate
-from governance.gates.phases import (
-    STAGE_ORDER,
-    RuleResults,
-    assess,
-    changes_between,
-    open_criteria_message,
+from governance.gates.approvals import (
+    approval_state,
+    approving_decision,
     snapshot,
     snapshot_sha256,
-    subject_of,
 )
+from governance.gates.assessment import assess, open_criteria_message, subject_of
+from governance.gates.models import Checkpoint, Phase, StageGate
+from governance.gates.phases import check_phase_order, check_stage_order, complete, pass_gate
 from governance.people.models import User
 from governance.permissions import Action, can
 from governance.portfolio.models import Initiative
@@ -121,11 +119,7 @@ def request_phase_checkpoint(
         raise DomainError(f"The {PHASE_TITLES[phase.kind]} phase is already complete.")
     if phase.status == PhaseStatus.IN_REVIEW:
         raise _already_waiting(_pending_on(phase_id=phase.id), subject)
-    earlier = [p for p in initiative.phases if p.position < phase.position]
-    unfinished = next((p for p in earlier if p.status != PhaseStatus.COMPLETE), None)
-    if unfinished is not None or phase.status == PhaseStatus.NOT_STARTED:
-        first = PHASE_TITLES[unfinished.kind] if unfinished else "previous"
-        raise DomainError(f"Phases advance in order: complete the {first} phase first.")
+    check_phase_order(phase)
     return _request(initiative, by, note, at, phase=phase)
 
 
@@ -142,13 +136,7 @@ def request_stage_gate_checkpoint(
         raise DomainError(f"{initiative.name} was already promoted to {gate.to_stage}.")
     if gate.status == StageGateStatus.IN_REVIEW:
         raise _already_waiting(_pending_on(stage_gate_id=gate.id), subject)
-    if initiative.stage not in STAGE_ORDER:
-        raise DomainError(f"{initiative.name} is {initiative.stage}: it cannot be promoted.")
-    if initiative.stage != gate.from_stage:
-        raise DomainError(
-            f"Stages advance in order: {initiative.name} is in {initiative.stage}, "
-            f"so it can only be promoted from {initiative.stage} now."
-        )
+    check_stage_order(gate)
     return _request(initiative, by, note, at, gate=gate)
 
 
@@ -256,20 +244,9 @@ def decide(
 
 def _advance(checkpoint: Checkpoint, now: datetime) -> None:
     if checkpoint.phase is not None:
-        phase = checkpoint.phase
-        phase.status = PhaseStatus.COMPLETE
-        phase.completed_at = now
-        following = next(
-            (p for p in checkpoint.initiative.phases if p.position == phase.position + 1), None
-        )
-        if following is not None and following.status == PhaseStatus.NOT_STARTED:
-            following.status = PhaseStatus.IN_PROGRESS
-            following.started_at = now
+        complete(checkpoint.phase, now)
     if checkpoint.stage_gate is not None:
-        gate = checkpoint.stage_gate
-        gate.status = StageGateStatus.PASSED
-        gate.passed_at = now
-        checkpoint.initiative.stage = gate.to_stage
+        pass_gate(checkpoint.stage_gate, now)
 
 
 def _log_outcome(checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]]) -> Decision:
@@ -304,32 +281,7 @@ def _log_outcome(checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]])
     )
 
 
-# ---- approvals frozen to what they approved ---------------------------------------------
-
-
-@dataclass
-class ApprovalState:
-    checkpoint: Checkpoint
-    stale: bool
-    changes: list[str]
-
-
-def approval_state(
-    checkpoint: Checkpoint,
-    approved: list[dict[str, Any]] | None,
-    known: RuleResults | None = None,
-) -> ApprovalState:
-    """Compare an approval with the facts now. `approved` is the snapshot in its decision;
-    `known`, rule results the caller already has for this initiative now."""
-    if checkpoint.status != CheckpointStatus.APPROVED or not checkpoint.approved_snapshot_sha256:
-        return ApprovalState(checkpoint, False, [])
-    evaluated = {row["id"] for row in approved or [] if row.get("evaluated")}
-    now = snapshot(
-        assess(checkpoint.criteria, checkpoint.initiative, only_rules_for=evaluated, known=known)
-    )
-    if snapshot_sha256(now) == checkpoint.approved_snapshot_sha256:
-        return ApprovalState(checkpoint, False, [])
-    return ApprovalState(checkpoint, True, changes_between(approved or [], now))
+# ---- approvals reviewed again ------------------------------------------------------------
 
 
 def review_again(
@@ -352,7 +304,7 @@ def review_again(
     initiative = checkpoint.initiative
     subject = subject_of(checkpoint.phase, checkpoint.stage_gate, initiative)
     frozen = snapshot(assess(checkpoint.criteria, initiative))
-    previous = _decision(checkpoint.decision_id)
+    previous = approving_decision(checkpoint)
     entry = log_decision(
         initiative,
         by,
@@ -377,29 +329,3 @@ def review_again(
     checkpoint.reviewed_again_at = utcnow()
     db.session.flush()
     return checkpoint
-
-
-def _decision(decision_id: int | None) -> Decision | None:
-    if decision_id is None:
-        return None
-    return db.session.get(Decision, decision_id)
-
-
-def _frozen(entry: Any) -> list[dict[str, Any]] | None:
-    details = getattr(entry, "details", None) or {}
-    criteria = details.get("criteria")
-    return criteria if isinstance(criteria, list) else None
-
-
-def approved_snapshot(checkpoint: Checkpoint) -> list[dict[str, Any]] | None:
-    """The criteria as the checkpoint's latest approval (or re-review) froze them."""
-    return _frozen(_decision(checkpoint.decision_id))
-
-
-def approved_snapshots(checkpoints: list[Checkpoint]) -> dict[int, list[dict[str, Any]] | None]:
-    """checkpoint id -> its frozen criteria, in one query."""
-    ids = [c.decision_id for c in checkpoints if c.decision_id is not None]
-    if not ids:
-        return {}
-    entries = {d.id: d for d in db.session.scalars(sa.select(Decision).where(Decision.id.in_(ids)))}
-    return {c.id: _frozen(entries.get(c.decision_id)) for c in checkpoints if c.decision_id}

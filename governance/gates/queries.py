@@ -13,16 +13,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from governance.decisions.models import Decision
 from governance.enums import PHASE_TITLES, CheckpointStatus, CriterionStatus
 from governance.extensions import db
-from governance.gates.checkpoints import (
+from governance.gates.approvals import (
     ApprovalState,
     approval_state,
     approved_snapshot,
     approved_snapshots,
 )
+from governance.gates.assessment import CriterionState, RuleResults, assess, subject_of
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
-from governance.gates.phases import CriterionState, RuleResults, assess, stage_gates_of, subject_of
 from governance.gates.rules import load_rules
 from governance.people.models import Membership, User
 from governance.permissions import ROLE_TABLE, Action
@@ -234,8 +235,6 @@ def linked_decisions(checkpoint_ids: list[int], waiver_ids: list[int]) -> list[A
     """Decision-log entries about these checkpoints, and the waivers of their criteria."""
     if not checkpoint_ids and not waiver_ids:
         return []
-    from governance.decisions.models import Decision
-
     return list(
         db.session.scalars(
             sa.select(Decision)
@@ -312,6 +311,16 @@ class InitiativeGates:
     stage_gates: list[GateView]
     checkpoints: list[Checkpoint]
     states: dict[int, CriterionState]  # criterion id -> state, for every criterion shown
+
+
+def stage_gates_of(initiative: Initiative) -> list[StageGate]:
+    return list(
+        db.session.scalars(
+            db.select(StageGate)
+            .where(StageGate.initiative_id == initiative.id)
+            .order_by(StageGate.position)
+        )
+    )
 
 
 def initiative_gates(initiative: Initiative) -> InitiativeGates:

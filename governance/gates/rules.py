@@ -29,12 +29,27 @@ from governance.portfolio.models import Initiative
 
 
 @dataclass(frozen=True)
+class RecordRef:
+    """Which record a failure is about, so a page can link to it: rules name records, the web
+    knows where they live (governance/web/links.py).
+
+    `kind` is one of "lineage_artifact" (key: its id), "decision" (key: its seq in the log),
+    "missing_decision" (key: the initiative, detail: the kind of decision to record),
+    "assessments" and "objectives" (key: the initiative whose page lists them).
+    """
+
+    kind: str
+    key: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Failure:
     """One record that fails a rule, named so a person can find and fix it."""
 
     record: str
     reason: str
-    url: str | None = None
+    about: RecordRef | None = None
 
 
 @dataclass

@@ -22,8 +22,10 @@ from governance.enums import PHASE_TITLES, CriterionStatus, PhaseKind, Role, Sta
 from governance.extensions import db
 from governance.gates import checkpoints as ops
 from governance.gates import criteria as criteria_ops
+from governance.gates.assessment import assess, is_evaluated
 from governance.gates.models import ExitCriterion, Phase
-from governance.gates.phases import STAGE_ORDER, assess, is_evaluated, stage_gates_of, waive
+from governance.gates.phases import STAGE_ORDER
+from governance.gates.queries import stage_gates_of
 from governance.people.models import Membership, User
 from governance.portfolio.models import Initiative, Organization
 
@@ -81,7 +83,7 @@ def satisfy(
             continue
         if is_evaluated(criterion):
             if states[criterion.id].is_open:
-                waive(
+                criteria_ops.waive(
                     criterion,
                     reviewer_for(initiative.organization_id, by),
                     reason=PRE_TRACKER,
@@ -140,7 +142,7 @@ def load_checkpoints(demo: dict[str, Any], history: History) -> dict[str, int]:
     for spec in data.get("waivers", []):
         initiative = _initiative(spec)
         criterion = _criterion(initiative, spec["key"])
-        waive(
+        criteria_ops.waive(
             criterion, users[spec["by"]], reason=spec["reason"], accepted_risk=spec["accepted_risk"]
         )
     for spec in data.get("stale", []):

@@ -12,8 +12,11 @@ from flask_login import current_user, login_required
 from governance.enums import CheckpointStatus
 from governance.extensions import db
 from governance.gates import checkpoints as ops
+from governance.gates import criteria as criteria_ops
 from governance.gates import phases as phase_ops
 from governance.gates import queries as q
+from governance.gates.approvals import approved_snapshot
+from governance.gates.assessment import assess, subject_of
 from governance.gates.forms import (
     CheckpointDecisionForm,
     CheckpointRequestForm,
@@ -21,7 +24,6 @@ from governance.gates.forms import (
     WaiverForm,
 )
 from governance.gates.models import Checkpoint
-from governance.gates.phases import assess, subject_of
 from governance.loaders import (
     get_checkpoint,
     get_initiative,
@@ -116,7 +118,7 @@ def review_again(slug: str, checkpoint_id: int) -> ResponseReturnValue:
     saved = save(
         form,
         lambda: ops.review_again(
-            checkpoint, current_user, form.comment.data or "", ops.approved_snapshot(checkpoint)
+            checkpoint, current_user, form.comment.data or "", approved_snapshot(checkpoint)
         ),
         success="The approval was reviewed again against the current facts.",
         redirect_to=url_for("checkpoints.show", slug=org.slug, checkpoint_id=checkpoint.id),
@@ -198,7 +200,7 @@ def waive(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnVal
         form.version.data = str(criterion.version)
     saved = save(
         form,
-        lambda: phase_ops.waive(
+        lambda: criteria_ops.waive(
             criterion,
             current_user,
             reason=form.reason.data or "",

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import has_request_context, url_for
 
 from governance.enums import ArtifactKind, EdgeKind, Environment
 from governance.extensions import db
-from governance.gates.rules import Failure, rule
+from governance.gates.rules import Failure, RecordRef, rule
 from governance.lineage.graph import reaching_kind
 from governance.lineage.models import LineageArtifact, LineageEdge, RollbackPlan
 from governance.portfolio.models import Initiative
@@ -21,14 +20,8 @@ ROLLBACK_TEST_DAYS = 180
 K = ArtifactKind
 
 
-def _url(artifact: LineageArtifact) -> str | None:
-    if not has_request_context():
-        return None
-    from governance.portfolio.models import Organization
-
-    org = db.session.get(Organization, artifact.organization_id)
-    assert org is not None
-    return url_for("lineage.show", slug=org.slug, artifact_id=artifact.id)
+def _ref(artifact: LineageArtifact) -> RecordRef:
+    return RecordRef("lineage_artifact", artifact.id)
 
 
 def _record(artifact: LineageArtifact) -> str:
@@ -61,7 +54,7 @@ def models_have_lineage_to_source(initiative: Initiative, today: date) -> list[F
         return [Failure("Lineage", "no model or model version is registered for this initiative")]
     traced = reaching_kind(initiative.organization_id, [m.id for m in models], K.DATA_SOURCE)
     return [
-        Failure(_record(m), "has no lineage back to a data source", _url(m))
+        Failure(_record(m), "has no lineage back to a data source", _ref(m))
         for m in models
         if m.id not in traced
     ]
@@ -98,7 +91,7 @@ def production_rollback_tested(initiative: Initiative, today: date) -> list[Fail
                 f"more than {ROLLBACK_TEST_DAYS} days ago"
             )
         if reason:
-            failures.append(Failure(_record(deployment), reason, _url(deployment)))
+            failures.append(Failure(_record(deployment), reason, _ref(deployment)))
     return failures
 
 
@@ -128,7 +121,7 @@ def production_versions_registered(initiative: Initiative, today: date) -> list[
                 Failure(
                     _record(deployment),
                     "serves no registered model version (no “deployed as” edge from one)",
-                    _url(deployment),
+                    _ref(deployment),
                 )
             )
         for version in serving:
@@ -146,7 +139,7 @@ def production_versions_registered(initiative: Initiative, today: date) -> list[
                     Failure(
                         _record(version),
                         f"serves {deployment.name} but lacks {', '.join(missing)}",
-                        _url(version),
+                        _ref(version),
                     )
                 )
     return failures

@@ -19,7 +19,14 @@ from governance.catalog import maturity_dimensions
 from governance.enums import COMPARATOR_SIGNS, Comparator
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
-from governance.gates.rules import Failure, RuleResult, criterion_batch_rule, criterion_rule, rule
+from governance.gates.rules import (
+    Failure,
+    RecordRef,
+    RuleResult,
+    criterion_batch_rule,
+    criterion_rule,
+    rule,
+)
 from governance.maturity.models import (
     Kpi,
     KpiMeasurement,
@@ -33,14 +40,9 @@ from governance.portfolio.models import Initiative
 KPI_FRESH_DAYS = 90
 
 
-def _url(initiative: Initiative, page: str) -> str | None:
-    from flask import has_request_context, url_for
-
-    if not has_request_context():
-        return None
-    return url_for(
-        f"maturity.{page}", slug=initiative.organization.slug, initiative_id=initiative.id
-    )
+def _page(initiative: Initiative, page: str) -> RecordRef:
+    """The initiative's page of assessments or objectives, where these failures are fixed."""
+    return RecordRef(page, initiative.id)
 
 
 @rule("every_dimension_assessed", "Maturity assessed on every dimension")
@@ -51,9 +53,9 @@ def every_dimension_assessed(initiative: Initiative, today: date) -> list[Failur
         .order_by(MaturityAssessment.assessed_on.desc(), MaturityAssessment.id.desc())
         .limit(1)
     )
-    url = _url(initiative, "assessments")
+    page = _page(initiative, "assessments")
     if latest is None:
-        return [Failure(initiative.name, "has no maturity assessment yet", url)]
+        return [Failure(initiative.name, "has no maturity assessment yet", page)]
     scored = set(
         db.session.scalars(
             sa.select(MaturityScore.dimension).where(MaturityScore.assessment_id == latest.id)
@@ -61,7 +63,7 @@ def every_dimension_assessed(initiative: Initiative, today: date) -> list[Failur
     )
     return [
         Failure(
-            d["name"], f"not scored in the latest assessment ({latest.assessed_on:%d %b %Y})", url
+            d["name"], f"not scored in the latest assessment ({latest.assessed_on:%d %b %Y})", page
         )
         for d in maturity_dimensions()
         if d["key"] not in scored
@@ -70,7 +72,7 @@ def every_dimension_assessed(initiative: Initiative, today: date) -> list[Failur
 
 @rule("objectives_have_baseline_and_target", "Every objective has a baseline and a target")
 def objectives_have_baseline_and_target(initiative: Initiative, today: date) -> list[Failure]:
-    url = _url(initiative, "objectives")
+    page = _page(initiative, "objectives")
     rows = db.session.execute(
         sa.select(Objective.title, Kpi.name, Kpi.baseline, Kpi.target)
         .outerjoin(Kpi, Kpi.objective_id == Objective.id)
@@ -78,21 +80,21 @@ def objectives_have_baseline_and_target(initiative: Initiative, today: date) -> 
         .order_by(Objective.id, Kpi.id)
     ).all()
     if not rows:
-        return [Failure(initiative.name, "has no business objective yet", url)]
+        return [Failure(initiative.name, "has no business objective yet", page)]
     failures = []
     for title, kpi, baseline, target in rows:
         if kpi is None:
-            failures.append(Failure(title, "has no KPI to measure it", url))
+            failures.append(Failure(title, "has no KPI to measure it", page))
             continue
         missing = [n for n, v in (("baseline", baseline), ("target", target)) if v is None]
         if missing:
-            failures.append(Failure(f"{title}: {kpi}", f"has no {' and no '.join(missing)}", url))
+            failures.append(Failure(f"{title}: {kpi}", f"has no {' and no '.join(missing)}", page))
     return failures
 
 
 @rule("kpis_measured_recently", f"Every KPI measured in the last {KPI_FRESH_DAYS} days")
 def kpis_measured_recently(initiative: Initiative, today: date) -> list[Failure]:
-    url = _url(initiative, "objectives")
+    page = _page(initiative, "objectives")
     since = today - timedelta(days=KPI_FRESH_DAYS)
     rows = db.session.execute(
         sa.select(Kpi.name, sa.func.max(KpiMeasurement.measured_on))
@@ -102,13 +104,13 @@ def kpis_measured_recently(initiative: Initiative, today: date) -> list[Failure]
         .order_by(Kpi.id)
     ).all()
     if not rows:
-        return [Failure(initiative.name, "has no KPI yet", url)]
+        return [Failure(initiative.name, "has no KPI yet", page)]
     failures = []
     for name, last in rows:
         if last is None:
-            failures.append(Failure(name, "has never been measured", url))
+            failures.append(Failure(name, "has never been measured", page))
         elif last < since:
-            failures.append(Failure(name, f"last measured on {last:%d %b %Y}", url))
+            failures.append(Failure(name, f"last measured on {last:%d %b %Y}", page))
     return failures
 
 

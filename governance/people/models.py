@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,6 +16,15 @@ from governance.extensions import db
 
 if TYPE_CHECKING:
     from governance.portfolio.models import Organization
+
+# scrypt with a per-password salt. The app factory applies its PASSWORD_HASH_METHOD setting
+# here (tests choose a cheaper method for speed), so the model never reads the app's config.
+_hash_method = "scrypt"
+
+
+def use_password_hash_method(method: str) -> None:
+    global _hash_method
+    _hash_method = method
 
 
 class User(UserMixin, Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
@@ -35,11 +43,7 @@ class User(UserMixin, Timestamps, Versioned, db.Model):  # type: ignore[name-def
     )
 
     def set_password(self, password: str) -> None:
-        # scrypt with a per-password salt; tests may configure a cheaper method for speed.
-        method = "scrypt"
-        if has_app_context():
-            method = current_app.config.get("PASSWORD_HASH_METHOD", method)
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=_hash_method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -9,7 +9,6 @@ from governance.enums import Role
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.people.models import ApiToken, Membership, User
-from governance.permissions import forget_roles
 from governance.portfolio.models import Organization
 
 TOKEN_PREFIX = "gov_"  # noqa: S105 — a label, not a secret
@@ -44,14 +43,12 @@ def set_membership(user: User, org: Organization, role: Role) -> Membership:
     else:
         membership.role = role
     db.session.flush()
-    forget_roles()
     return membership
 
 
 def remove_membership(membership: Membership) -> None:
     db.session.delete(membership)
     db.session.flush()
-    forget_roles()
 
 
 def hash_token(token: str) -> str:

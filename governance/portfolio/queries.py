@@ -18,7 +18,8 @@ from governance import rollups
 from governance.enums import CriterionStatus, PhaseKind, PhaseStatus, label
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
-from governance.people.models import User
+from governance.gates.queries import review_queue
+from governance.people.models import Membership, User
 from governance.portfolio.models import Engagement, Initiative, Organization, Program
 
 DONE = len(PhaseKind) + 1  # position past the last phase: every phase complete
@@ -430,8 +431,6 @@ def programs_of(org: Organization) -> list[Program]:
 
 
 def members_of(org: Organization) -> list[tuple[User, str]]:
-    from governance.people.models import Membership
-
     rows = db.session.execute(
         sa.select(User, Membership.role)
         .join(Membership, Membership.user_id == User.id)
@@ -443,6 +442,4 @@ def members_of(org: Organization) -> list[tuple[User, str]]:
 
 def checkpoints_waiting_on(user: User, today: date, limit: int = 20) -> list[Any]:
     """Pending checkpoints the user may decide, oldest first (see governance/gates/queries.py)."""
-    from governance.gates.queries import review_queue
-
     return review_queue(user, today, limit=limit)

@@ -7,6 +7,7 @@ from typing import Any
 
 from governance.audit import acting_as
 from governance.catalog import load
+from governance.decisions.seed import load_decisions
 from governance.enums import (
     CostModel,
     EngagementModel,
@@ -19,6 +20,8 @@ from governance.enums import (
 from governance.extensions import db
 from governance.gates import criteria as criteria_ops
 from governance.gates import seed as gates_seed
+from governance.lineage.seed import load_lineage
+from governance.maturity.seed import load_maturity
 from governance.people import operations as people
 from governance.people.models import User
 from governance.portfolio import operations as ops
@@ -47,10 +50,6 @@ def load_demo() -> dict[str, int]:
     counts = {"organizations": 0, "initiatives": 0, "users": len(users)}
     # Each area loads its own demo records through its own operations. The checkpoint history
     # comes last: its evaluated criteria read the assessments, lineage and decisions.
-    from governance.decisions.seed import load_decisions
-    from governance.lineage.seed import load_lineage
-    from governance.maturity.seed import load_maturity
-
     with acting_as(admin.id):
         for org_spec in data["organizations"]:
             _load_organization(org_spec, users)

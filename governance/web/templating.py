@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from governance.enums import PHASE_TITLES, PhaseKind, label
 from governance.permissions import Action, can
+from governance.web.links import record_url
 
 
 def _context() -> dict[str, Any]:
@@ -18,6 +19,7 @@ def _context() -> dict[str, Any]:
         "label": label,
         "PHASE_TITLES": PHASE_TITLES,
         "PHASES": list(PhaseKind),
+        "record_url": record_url,
     }
 
 

@@ -13,6 +13,7 @@ from governance.errors import DomainError
 from governance.gates.rules import evaluate
 from governance.portfolio.models import Organization
 from governance.portfolio.seed import load_demo
+from governance.web.links import record_url
 
 
 def _record(world, **kwargs):
@@ -24,7 +25,7 @@ def test_governance_expectations_rule(world, db):
     initiative = world["initiative"]
     result = evaluate("governance_expectations_decided", initiative)
     assert not result.passed and "no accepted decision" in result.failures[0].reason
-    assert "kind=governance_expectations" in result.failures[0].url
+    assert "kind=governance_expectations" in record_url(result.failures[0].about, "o")
     _record(world, kind="general", initiative=initiative)  # another kind does not count
     entry = _record(
         world, kind="governance_expectations", initiative=initiative, impact=DecisionImpact.HIGH

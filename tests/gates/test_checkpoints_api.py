@@ -6,7 +6,7 @@ import pytest
 
 from governance.enums import CheckpointStatus
 from governance.extensions import db
-from governance.gates.phases import stage_gates_of
+from governance.gates.queries import stage_gates_of
 from governance.people.operations import create_token
 from tests.gates.helpers import fingerprint, many_checkpoints, meet_all, own_every_phase, unchanged
 

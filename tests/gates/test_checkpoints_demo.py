@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from governance.decisions.models import Decision
 from governance.enums import CheckpointStatus, PhaseStatus
-from governance.gates.checkpoints import approval_state, approved_snapshot
+from governance.gates.approvals import approval_state, approved_snapshot
 from governance.gates.models import Checkpoint, ExitCriterion, Phase
 from governance.people.models import User
 from governance.portfolio.seed import load_demo
@@ -89,17 +89,17 @@ def test_the_initiative_page_evaluates_each_rule_once_with_its_approvals(
     rule for the page, whatever the number of approvals (and the stale one still shows)."""
     from collections import Counter
 
-    from governance.gates import phases
+    from governance.gates import assessment
     from governance.portfolio.models import Initiative, Organization
 
     evaluated: Counter[str] = Counter()
-    real = phases.evaluate
+    real = assessment.evaluate
 
     def counting(rule, initiative, *args, **kwargs):
         evaluated[rule] += 1
         return real(rule, initiative, *args, **kwargs)
 
-    monkeypatch.setattr(phases, "evaluate", counting)
+    monkeypatch.setattr(assessment, "evaluate", counting)
     claims = db.session.scalar(sa.select(Initiative).where(Initiative.name == "Claims triage"))
     approvals = db.session.scalar(
         sa.select(sa.func.count())

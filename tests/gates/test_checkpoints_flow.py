@@ -12,9 +12,9 @@ from governance.enums import CheckpointStatus, PhaseStatus, Stage
 from governance.errors import DomainError, NotAllowed
 from governance.extensions import db
 from governance.gates import checkpoints as ops
-from governance.gates import phases as phase_ops
+from governance.gates.approvals import approval_state, approved_snapshot
 from governance.gates.models import Checkpoint
-from governance.gates.queries import initiative_gates, working_days_between
+from governance.gates.queries import initiative_gates, stage_gates_of, working_days_between
 from tests.gates.helpers import meet_all, own_every_phase
 
 
@@ -30,7 +30,7 @@ def _through(gate_criteria, request, users, note):
 def test_an_initiative_goes_through_seven_phases_and_three_stages(world):
     initiative, users = world["initiative"], world["users"]
     own_every_phase(initiative, users["leader"])
-    gates = phase_ops.stage_gates_of(initiative)
+    gates = stage_gates_of(initiative)
     stages = [initiative.stage]
     for phase in initiative.phases:
         assert phase.status == PhaseStatus.IN_PROGRESS
@@ -57,9 +57,7 @@ def test_an_initiative_goes_through_seven_phases_and_three_stages(world):
     kinds = db.session.scalars(sa.select(Decision.kind).order_by(Decision.seq)).all()
     assert kinds.count("checkpoint_approved") == 9
     with pytest.raises(DomainError, match="already promoted"):
-        ops.request_stage_gate_checkpoint(
-            phase_ops.stage_gates_of(initiative)[1], users["leader"], "again"
-        )
+        ops.request_stage_gate_checkpoint(stage_gates_of(initiative)[1], users["leader"], "again")
     with pytest.raises(DomainError, match="already complete"):
         ops.request_phase_checkpoint(initiative.phases[-1], users["leader"], "again")
 
@@ -83,13 +81,13 @@ def approved_roadmap(world):
 def test_an_approval_turns_stale_when_a_fact_it_relied_on_changes(world, approved_roadmap):
     initiative, users = world["initiative"], world["users"]
     checkpoint = approved_roadmap
-    assert not ops.approval_state(checkpoint, ops.approved_snapshot(checkpoint)).stale
+    assert not approval_state(checkpoint, approved_snapshot(checkpoint)).stale
     with pytest.raises(DomainError, match="Nothing changed"):
-        ops.review_again(checkpoint, users["leader"], "fine", ops.approved_snapshot(checkpoint))
+        ops.review_again(checkpoint, users["leader"], "fine", approved_snapshot(checkpoint))
     db.session.rollback()
     initiative.phases[5].owner_id = None  # the knowledge-transfer phase loses its owner
     db.session.commit()
-    state = ops.approval_state(checkpoint, ops.approved_snapshot(checkpoint))
+    state = approval_state(checkpoint, approved_snapshot(checkpoint))
     assert state.stale
     assert any(
         "Every phase has a named owner" in c and "met, is now open" in c for c in state.changes
@@ -98,18 +96,21 @@ def test_an_approval_turns_stale_when_a_fact_it_relied_on_changes(world, approve
     gates = initiative_gates(initiative)
     assert gates.phases[checkpoint.phase_id].stale
     with pytest.raises(NotAllowed):
-        ops.review_again(checkpoint, users["contributor"], "ok", ops.approved_snapshot(checkpoint))
+        ops.review_again(checkpoint, users["contributor"], "ok", approved_snapshot(checkpoint))
     db.session.rollback()
     with pytest.raises(DomainError, match="Say why"):
-        ops.review_again(checkpoint, users["leader"], "", ops.approved_snapshot(checkpoint))
+        ops.review_again(checkpoint, users["leader"], "", approved_snapshot(checkpoint))
     db.session.rollback()
     first = checkpoint.decision_id
     ops.review_again(
-        checkpoint, users["leader"], "Owner named next week.", ops.approved_snapshot(checkpoint)
+        checkpoint,
+        users["leader"],
+        "Owner named next week.",
+        approved_snapshot(checkpoint),
     )
     db.session.commit()
     assert checkpoint.decision_id != first and checkpoint.reviewed_again_at
-    assert not ops.approval_state(checkpoint, ops.approved_snapshot(checkpoint)).stale
+    assert not approval_state(checkpoint, approved_snapshot(checkpoint)).stale
     entry = db.session.get(Decision, checkpoint.decision_id)
     assert entry.kind == "checkpoint_reviewed_again" and entry.details["changes"]
 
@@ -123,7 +124,7 @@ def test_a_changed_evidence_text_is_named(world, approved_roadmap):
     )
     db.session.commit()
     db.session.expire_all()
-    state = ops.approval_state(approved_roadmap, ops.approved_snapshot(approved_roadmap))
+    state = approval_state(approved_roadmap, approved_snapshot(approved_roadmap))
     assert state.changes == [f"“{criterion.title}”: the evidence changed."]
 
 

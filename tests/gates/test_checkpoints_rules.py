@@ -10,7 +10,8 @@ from governance.errors import DomainError, NotAllowed
 from governance.extensions import db
 from governance.gates import checkpoints as ops
 from governance.gates import criteria as criteria_ops
-from governance.gates import phases as phase_ops
+from governance.gates.assessment import assess
+from governance.gates.queries import stage_gates_of
 from tests.gates.helpers import fingerprint, meet_all, own_every_phase, unchanged
 
 
@@ -50,11 +51,11 @@ def test_an_evaluated_criterion_counts_as_met_only_when_its_rule_passes(ready):
     initiative, users = ready["initiative"], ready["users"]
     roadmap = initiative.phases[2]
     owners = next(c for c in roadmap.criteria if c.rule == "every_phase_has_owner")
-    states = {s.criterion.id: s for s in phase_ops.assess(roadmap.criteria, initiative)}
+    states = {s.criterion.id: s for s in assess(roadmap.criteria, initiative)}
     assert states[owners.id].status == CriterionStatus.MET and states[owners.id].evaluated
     initiative.phases[4].owner_id = None
     db.session.commit()
-    state = next(s for s in phase_ops.assess([owners], initiative))
+    state = next(s for s in assess([owners], initiative))
     assert state.status == CriterionStatus.OPEN
     assert [f.record for f in state.result.failures] == ["Pipelines phase"]
     with pytest.raises(DomainError, match="evaluated from the tracked data"):
@@ -175,14 +176,14 @@ def test_a_waiver_is_a_recorded_decision(ready):
     initiative, users = ready["initiative"], ready["users"]
     criterion = initiative.phases[1].criteria[4]
     refused(
-        lambda: phase_ops.waive(criterion, users["contributor"], reason="r", accepted_risk="x"),
+        lambda: criteria_ops.waive(criterion, users["contributor"], reason="r", accepted_risk="x"),
         "Only a leader, PMO or admin",
         NotAllowed,
     )
     refused(
-        lambda: phase_ops.waive(criterion, users["pmo"], reason="", accepted_risk="x"), "Say why"
+        lambda: criteria_ops.waive(criterion, users["pmo"], reason="", accepted_risk="x"), "Say why"
     )
-    phase_ops.waive(
+    criteria_ops.waive(
         criterion, users["pmo"], reason="No vendors involved.", accepted_risk="A vendor is missed."
     )
     db.session.commit()
@@ -191,14 +192,14 @@ def test_a_waiver_is_a_recorded_decision(ready):
     assert entry.kind == "waiver" and entry.details["accepted_risk"] == "A vendor is missed."
     assert entry.rationale == "No vendors involved." and entry.decided_by_id == users["pmo"].id
     refused(
-        lambda: phase_ops.waive(criterion, users["pmo"], reason="r", accepted_risk="x"),
+        lambda: criteria_ops.waive(criterion, users["pmo"], reason="r", accepted_risk="x"),
         "already waived",
     )
 
 
 def test_stage_gates_promote_in_order_with_their_own_criteria(ready):
     initiative, users = ready["initiative"], ready["users"]
-    to_scale, to_production = phase_ops.stage_gates_of(initiative)
+    to_scale, to_production = stage_gates_of(initiative)
     assert (to_scale.from_stage, to_production.to_stage) == (Stage.PILOT, Stage.PRODUCTION)
     assert [c.key for c in to_scale.criteria][0] == "gate-pilot-baseline"
     refused(

@@ -224,7 +224,7 @@ def test_a_kpi_threshold_criterion_is_evaluated_from_the_measurements(world, db)
 
 
 def test_each_threshold_criterion_is_judged_by_its_own_threshold(world, db):
-    from governance.gates.phases import assess
+    from governance.gates.assessment import assess
 
     initiative = world["initiative"]
     kpi = _kpi(initiative)
