@@ -11,6 +11,9 @@ from governance.extensions import db
 from governance.gates.models import ExitCriterion
 from governance.gates.rules import load_rules
 from governance.people.models import User
+from governance.permissions import Action, require
+
+REFUSAL = "Your role in this organization does not allow updating exit criteria."
 
 CRITERION_FIELDS = ["status", "evidence_url", "evidence_text", "owner_id", "due_on"]
 
@@ -24,6 +27,7 @@ def mark_met(
     expected_version: int | None = None,
 ) -> ExitCriterion:
     """Mark a criterion met with evidence: a link, a text, or both."""
+    require(by, Action.CONTRIBUTE, criterion, REFUSAL)
     check_version(criterion, expected_version, CRITERION_FIELDS)
     if criterion.status == CriterionStatus.WAIVED:
         raise DomainError("This criterion was waived by a recorded decision; it cannot be met now.")
@@ -53,7 +57,10 @@ def mark_met(
     return criterion
 
 
-def reopen(criterion: ExitCriterion, expected_version: int | None = None) -> ExitCriterion:
+def reopen(
+    criterion: ExitCriterion, by: User, expected_version: int | None = None
+) -> ExitCriterion:
+    require(by, Action.CONTRIBUTE, criterion, REFUSAL)
     check_version(criterion, expected_version, CRITERION_FIELDS)
     if criterion.is_closed:
         raise DomainError(
@@ -70,11 +77,13 @@ def reopen(criterion: ExitCriterion, expected_version: int | None = None) -> Exi
 
 def plan(
     criterion: ExitCriterion,
+    by: User,
     *,
     owner_id: int | None,
     due_on: date | None,
     expected_version: int | None,
 ) -> ExitCriterion:
+    require(by, Action.CONTRIBUTE, criterion, REFUSAL)
     check_version(criterion, expected_version, CRITERION_FIELDS)
     criterion.owner_id = owner_id
     criterion.due_on = due_on

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from governance.enums import ArtifactKind, DataClassification, EdgeKind, Environment, label
@@ -18,8 +18,8 @@ from governance.lineage import queries as q
 from governance.lineage.figure import figure_json, lineage_figure
 from governance.lineage.forms import ArtifactForm, EdgeForm, RollbackPlanForm, artifact_choices
 from governance.lineage.graph import Subgraph
-from governance.lineage.models import LineageArtifact, LineageEdge
-from governance.loaders import get_organization
+from governance.lineage.models import LineageArtifact
+from governance.loaders import get_artifact, get_edge, get_organization
 from governance.permissions import Action
 from governance.portfolio.models import Organization
 from governance.web.helpers import refuse
@@ -28,13 +28,6 @@ bp = Blueprint("lineage", __name__, url_prefix="/orgs/<slug>/lineage")
 
 
 K = ArtifactKind
-
-
-def _artifact(org: Organization, artifact_id: int) -> LineageArtifact:
-    artifact = db.session.get(LineageArtifact, artifact_id)
-    if artifact is None or artifact.organization_id != org.id:
-        abort(404, description="No such lineage artifact in this organization.")
-    return artifact
 
 
 def _status() -> int:
@@ -89,7 +82,7 @@ def index(slug: str) -> ResponseReturnValue:
 @login_required
 def show(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug)
-    artifact = _artifact(org, artifact_id)
+    artifact = get_artifact(org, artifact_id)
     page = q.artifact_page(artifact)
     both = Subgraph(
         page.upstream.nodes + [r for r in page.downstream.nodes if r.artifact.id != artifact.id],
@@ -108,7 +101,7 @@ def show(slug: str, artifact_id: int) -> ResponseReturnValue:
 @login_required
 def impact(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug)
-    artifact = _artifact(org, artifact_id)
+    artifact = get_artifact(org, artifact_id)
     page = q.artifact_page(artifact)
     affected: dict[ArtifactKind, list[Any]] = {}
     for reached in page.downstream.nodes:
@@ -164,7 +157,9 @@ def create(slug: str) -> ResponseReturnValue:
             form.initiative_id.data = int(request.args["initiative"])
     if form.validate_on_submit():
         try:
-            artifact = ops.register_artifact(org, ArtifactKind(form.kind.data), _input(form))
+            artifact = ops.register_artifact(
+                org, current_user, ArtifactKind(form.kind.data), _input(form)
+            )
         except DomainError as error:
             refuse(form, error)
         else:
@@ -178,7 +173,7 @@ def create(slug: str) -> ResponseReturnValue:
 @login_required
 def edit(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
-    artifact = _artifact(org, artifact_id)
+    artifact = get_artifact(org, artifact_id)
     form = _artifact_form(org, artifact)
     if form.validate_on_submit():
         try:
@@ -186,7 +181,7 @@ def edit(slug: str, artifact_id: int) -> ResponseReturnValue:
                 raise DomainError(
                     "The kind cannot change: register a new artifact instead.", field="kind"
                 )
-            ops.update_artifact(artifact, form.expected_version(), _input(form))
+            ops.update_artifact(artifact, current_user, form.expected_version(), _input(form))
         except DomainError as error:
             refuse(form, error)
         else:
@@ -211,9 +206,9 @@ def create_edge(slug: str) -> ResponseReturnValue:
     back = request.args.get("from", "")
     if form.validate_on_submit():
         try:
-            source = _artifact(org, form.source_id.data or 0)
-            target = _artifact(org, form.target_id.data or 0)
-            ops.add_edge(source, target, EdgeKind(form.kind.data))
+            source = get_artifact(org, form.source_id.data or 0)
+            target = get_artifact(org, form.target_id.data or 0)
+            ops.add_edge(source, target, EdgeKind(form.kind.data), current_user)
         except DomainError as error:
             refuse(form, error)
         else:
@@ -228,11 +223,9 @@ def create_edge(slug: str) -> ResponseReturnValue:
 @login_required
 def remove_edge(slug: str, edge_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
-    edge = db.session.get(LineageEdge, edge_id)
-    if edge is None or edge.organization_id != org.id:
-        abort(404, description="No such edge in this organization.")
+    edge = get_edge(org, edge_id)
     back = request.form.get("from", "")
-    ops.remove_edge(edge)
+    ops.remove_edge(edge, current_user)
     db.session.commit()
     flash("The edge was removed.", "success")
     if back.isdigit():
@@ -244,7 +237,7 @@ def remove_edge(slug: str, edge_id: int) -> ResponseReturnValue:
 @login_required
 def rollback(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
-    deployment = _artifact(org, artifact_id)
+    deployment = get_artifact(org, artifact_id)
     if deployment.kind != K.DEPLOYMENT:
         abort(404, description="Only a deployment has a rollback plan.")
     plan = q.artifact_page(deployment).plan
@@ -258,6 +251,7 @@ def rollback(slug: str, artifact_id: int) -> ResponseReturnValue:
         try:
             ops.set_rollback_plan(
                 deployment,
+                current_user,
                 form.expected_version(),
                 target_version_id=form.target_version_id.data,
                 procedure=form.procedure.data or "",

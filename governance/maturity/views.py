@@ -19,7 +19,7 @@ from governance.errors import DomainError
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.gates.rules import evaluate
-from governance.loaders import _in_org, get_initiative, get_organization
+from governance.loaders import get_initiative, get_kpi, get_objective, get_organization
 from governance.maturity import operations as maturity_ops
 from governance.maturity import operations as ops
 from governance.maturity.forms import (
@@ -190,7 +190,7 @@ def objectives(slug: str, initiative_id: int) -> ResponseReturnValue:
 
 
 def _objective(org: Organization, initiative: Initiative, objective_id: int) -> Objective:
-    objective = _in_org(Objective, org, objective_id, "objective")
+    objective = get_objective(org, objective_id)
     if objective.initiative_id != initiative.id:
         from flask import abort
 
@@ -199,7 +199,7 @@ def _objective(org: Organization, initiative: Initiative, objective_id: int) -> 
 
 
 def _kpi(org: Organization, initiative: Initiative, kpi_id: int) -> Kpi:
-    kpi = _in_org(Kpi, org, kpi_id, "KPI")
+    kpi = get_kpi(org, kpi_id)
     if kpi.initiative_id != initiative.id:
         from flask import abort
 
@@ -222,6 +222,7 @@ def new_objective(slug: str, initiative_id: int) -> ResponseReturnValue:
         try:
             ops.create_objective(
                 initiative,
+                current_user,
                 form.title.data or "",
                 ValueDriver(form.value_driver.data),
                 form.description.data or "",
@@ -246,6 +247,7 @@ def edit_objective(slug: str, initiative_id: int, objective_id: int) -> Response
         try:
             ops.update_objective(
                 objective,
+                current_user,
                 form.expected_version(),
                 title=form.title.data or "",
                 value_driver=ValueDriver(form.value_driver.data),
@@ -266,7 +268,7 @@ def new_kpi(slug: str, initiative_id: int, objective_id: int) -> ResponseReturnV
     form = KpiForm()
     if form.validate_on_submit():
         try:
-            ops.create_kpi(objective, form.name.data or "", **_kpi_values(form))
+            ops.create_kpi(objective, current_user, form.name.data or "", **_kpi_values(form))
         except DomainError as error:
             refuse(form, error)
         else:
@@ -300,7 +302,11 @@ def edit_kpi(slug: str, initiative_id: int, kpi_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             ops.update_kpi(
-                kpi, form.expected_version(), name=form.name.data or "", **_kpi_values(form)
+                kpi,
+                current_user,
+                form.expected_version(),
+                name=form.name.data or "",
+                **_kpi_values(form),
             )
         except DomainError as error:
             refuse(form, error)
@@ -319,9 +325,9 @@ def new_measurement(slug: str, initiative_id: int, kpi_id: int) -> ResponseRetur
         try:
             ops.record_measurement(
                 kpi,
+                current_user,
                 form.measured_on.data or date.today(),
                 Decimal(form.value.data),
-                by=current_user,
                 note=form.note.data or "",
             )
         except DomainError as error:
@@ -350,6 +356,7 @@ def new_threshold(slug: str, initiative_id: int) -> ResponseReturnValue:
         try:
             ops.add_kpi_threshold(
                 phase,
+                current_user,
                 kpi,
                 Comparator(form.comparator.data),
                 Decimal(form.threshold.data),

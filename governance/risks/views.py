@@ -7,13 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from governance.enums import RiskCategory, RiskStatus
 from governance.errors import DomainError
 from governance.extensions import db
-from governance.loaders import _in_org, get_organization
+from governance.loaders import get_organization, get_risk
 from governance.permissions import Action
 from governance.portfolio import queries as q
 from governance.portfolio.models import Initiative, Organization
@@ -92,7 +92,7 @@ def create(slug: str) -> ResponseReturnValue:
         form.initiative_id.data = int(request.args["initiative"])
     if form.validate_on_submit():
         try:
-            risk = ops.create_risk(org, **_values(form))
+            risk = ops.create_risk(org, current_user, **_values(form))
         except DomainError as error:
             refuse(form, error)
         else:
@@ -106,7 +106,7 @@ def create(slug: str) -> ResponseReturnValue:
 @login_required
 def edit(slug: str, risk_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
-    risk = _in_org(Risk, org, risk_id, "risk")
+    risk = get_risk(org, risk_id)
     form = _form(org, risk)
     if request.method == "GET":
         form.version.data = str(risk.version)
@@ -114,7 +114,7 @@ def edit(slug: str, risk_id: int) -> ResponseReturnValue:
         form.status.data = risk.status.value
     if form.validate_on_submit():
         try:
-            ops.update_risk(risk, form.expected_version(), **_values(form))
+            ops.update_risk(risk, current_user, form.expected_version(), **_values(form))
         except DomainError as error:
             refuse(form, error)
         else:
