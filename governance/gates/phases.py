@@ -15,7 +15,7 @@ from typing import Any
 
 from governance.catalog import stage_gate_catalog
 from governance.enums import PHASE_TITLES, CriterionStatus, Stage
-from governance.errors import DomainError, NotAllowed, check_version
+from governance.errors import DomainError, check_version
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase, StageGate
 from governance.gates.rules import (
@@ -26,7 +26,7 @@ from governance.gates.rules import (
     load_rules,
 )
 from governance.people.models import User
-from governance.permissions import Action, can
+from governance.permissions import Action, require
 from governance.portfolio.models import Initiative
 
 STAGE_ORDER = [Stage.PILOT, Stage.SCALE, Stage.PRODUCTION]
@@ -257,8 +257,12 @@ def waive(
     from governance.gates.checkpoints import log_decision
 
     check_version(criterion, expected_version, ["status", "evidence_url", "evidence_text"])
-    if not can(by, Action.DECIDE, criterion):
-        raise NotAllowed("Only a leader, PMO or admin of this organization can waive a criterion.")
+    require(
+        by,
+        Action.DECIDE,
+        criterion,
+        "Only a leader, PMO or admin of this organization can waive a criterion.",
+    )
     if criterion.is_closed:
         raise DomainError("This gate is already passed: its exit criteria can no longer change.")
     if criterion.status == CriterionStatus.WAIVED:
