@@ -26,6 +26,7 @@ from governance import create_app, verify
 from governance.decisions import operations as ops
 from governance.decisions.chain import verify_organization
 from governance.decisions.exports import write_export
+from governance.enums import Role
 from governance.extensions import db
 from governance.people import operations as people
 from governance.people.models import User
@@ -56,6 +57,7 @@ def concurrent_writers(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         org = portfolio.create_organization("bench-writers", "Bench writers")
         user = people.create_user("writer@example.com", "Writer", "bench-password")
+        people.set_membership(user, org, Role.LEADER)  # record_decision checks who writes
         db.session.commit()
         org_id, user_id = org.id, user.id
     errors: list[BaseException] = []
@@ -92,6 +94,7 @@ def bulk_verify(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         org = portfolio.create_organization("bench-verify", "Bench verify")
         user = people.create_user("bulk@example.com", "Bulk", "bench-password")
+        people.set_membership(user, org, Role.LEADER)
         db.session.commit()
         started = time.perf_counter()
         for n in range(ENTRIES):

@@ -10,8 +10,11 @@ from flask_login import current_user
 
 from governance.extensions import db
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
+from governance.lineage.models import LineageArtifact, LineageEdge
+from governance.maturity.models import Kpi, Objective
 from governance.permissions import Action, can, is_member
 from governance.portfolio.models import Initiative, Organization, Program
+from governance.risks.models import Risk
 
 T = TypeVar("T")
 
@@ -54,6 +57,26 @@ def get_criterion(org: Organization, criterion_id: int) -> ExitCriterion:
 
 def get_checkpoint(org: Organization, checkpoint_id: int) -> Checkpoint:
     return _in_org(Checkpoint, org, checkpoint_id, "checkpoint")
+
+
+def get_artifact(org: Organization, artifact_id: int) -> LineageArtifact:
+    return _in_org(LineageArtifact, org, artifact_id, "lineage artifact")
+
+
+def get_edge(org: Organization, edge_id: int) -> LineageEdge:
+    return _in_org(LineageEdge, org, edge_id, "edge")
+
+
+def get_risk(org: Organization, risk_id: int) -> Risk:
+    return _in_org(Risk, org, risk_id, "risk")
+
+
+def get_objective(org: Organization, objective_id: int) -> Objective:
+    return _in_org(Objective, org, objective_id, "objective")
+
+
+def get_kpi(org: Organization, kpi_id: int) -> Kpi:
+    return _in_org(Kpi, org, kpi_id, "KPI")
 
 
 def get_phase(initiative: Initiative, phase_id: int) -> Phase:

@@ -1,8 +1,13 @@
 """Who may do what: PRODUCT.md's role table as data, and the one function that reads it.
 
-Every view, API handler and template asks `can(user, action, obj)`. Reading is decided by
-membership alone; an object of an organization the user does not belong to is treated as
-absent (the loaders answer 404), and an action the role lacks answers 403.
+Every view, API handler, template and operation asks `can(user, action, obj)` (operations
+through `require`, which raises NotAllowed). Reading is decided by membership alone; an object
+of an organization the user does not belong to is treated as absent (the loaders answer 404),
+and an action the role lacks answers 403.
+
+"Never one's own" (segregation of duties) is part of the answer too: a checkpoint is decided,
+and a high-impact decision approved, only by someone other than who asked for it, admins
+included. `checkpoints_to_decide` writes the same rule as SQL for the review queue.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ from typing import Any, Protocol
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
+from governance.decisions.models import Decision
 from governance.enums import Role
+from governance.errors import NotAllowed
 from governance.extensions import db
+from governance.gates.models import Checkpoint
 from governance.people.models import Membership, User
 from governance.portfolio.models import Organization
 
@@ -25,7 +33,9 @@ class Action(StrEnum):
     CONTRIBUTE = "contribute"  # exit criteria, evidence, lineage, KPIs, risks
     PROPOSE_DECISION = "propose_decision"
     REQUEST_CHECKPOINT = "request_checkpoint"
-    DECIDE = "decide"  # decide a checkpoint, approve a high-impact decision (never one's own)
+    DECIDE = "decide"  # the deciding roles: waive a criterion, re-status a high-impact decision
+    DECIDE_CHECKPOINT = "decide_checkpoint"  # DECIDE, and never a checkpoint one requested
+    APPROVE_DECISION = "approve_decision"  # DECIDE, and never a decision one authored
     EXPORT_LOG = "export_log"  # export and verify the decision log
     ADMINISTER = "administer"  # users, organizations, memberships
 
@@ -41,8 +51,21 @@ ROLE_TABLE: dict[Action, frozenset[Role]] = {
     Action.PROPOSE_DECISION: _WRITERS,
     Action.REQUEST_CHECKPOINT: _WRITERS,
     Action.DECIDE: _MANAGERS,
+    Action.DECIDE_CHECKPOINT: _MANAGERS,
+    Action.APPROVE_DECISION: _MANAGERS,
     Action.EXPORT_LOG: frozenset({Role.LEADER, Role.PMO, Role.AUDITOR}),
     Action.ADMINISTER: frozenset(),
+}
+
+# The actions a person may never take on what they asked for themselves (second person rule).
+SECOND_PERSON: dict[Action, str] = {
+    Action.DECIDE_CHECKPOINT: (
+        "You requested this checkpoint, so someone else must decide it (segregation of duties)."
+    ),
+    Action.APPROVE_DECISION: (
+        "You cannot approve your own decision: a high-impact decision needs a second"
+        " person's approval."
+    ),
 }
 
 
@@ -103,11 +126,27 @@ def is_member(user: User | None, organization_id: int) -> bool:
     return bool(user.is_admin) or role_in(user, organization_id) is not None
 
 
+def is_own(user: User, obj: Any) -> bool:
+    """Did `user` ask for `obj`: request the checkpoint, or author the decision (its current
+    entry or its first one, which recorded it)?"""
+    if isinstance(obj, Checkpoint):
+        return obj.requested_by_id == user.id
+    if isinstance(obj, Decision):
+        first = obj if obj.thread_id in (None, obj.id) else db.session.get(Decision, obj.thread_id)
+        authors = {obj.decided_by_id, first.decided_by_id if first is not None else None}
+        return user.id in authors
+    return False
+
+
 def can(user: User | None, action: Action | str, obj: OrganizationOwned | Any = None) -> bool:
-    """May `user` do `action` on `obj` (anything with an organization_id, or None for global)?"""
+    """May `user` do `action` on `obj` (anything with an organization_id, or None for global)?
+    For DECIDE_CHECKPOINT and APPROVE_DECISION on a checkpoint or a decision's current entry,
+    the answer includes the second-person rule."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     action = Action(action)
+    if action in SECOND_PERSON and obj is not None and is_own(user, obj):
+        return False
     if user.is_admin:
         return True
     if obj is None:
@@ -117,8 +156,55 @@ def can(user: User | None, action: Action | str, obj: OrganizationOwned | Any = 
     return role is not None and role in ROLE_TABLE[action]
 
 
+def require(
+    user: User, action: Action, obj: Any, refusal: str, *, field: str | None = None
+) -> None:
+    """What an operation calls first: raise NotAllowed unless `can` says yes. `refusal` says
+    what the role lacks; a refusal by the second-person rule says that instead."""
+    if can(user, action, obj):
+        return
+    if action in SECOND_PERSON and can(user, Action.DECIDE, obj):
+        raise NotAllowed(SECOND_PERSON[action], field=field)
+    raise NotAllowed(refusal, field=field)
+
+
+def organization_ids_where(user: User, action: Action) -> list[int] | None:
+    """The organizations where the user's role allows `action`; None means all (the admin)."""
+    if user.is_admin:
+        return None
+    allowed = ROLE_TABLE[action]
+    return [org_id for org_id, role in roles_by_organization(user).items() if role in allowed]
+
+
+def checkpoints_to_decide(user: User) -> list[Any]:
+    """`can(user, DECIDE_CHECKPOINT, checkpoint)` as SQL conditions on Checkpoint, for the
+    review queue: a deciding role in its organization, and requested by someone else."""
+    scope: list[Any] = [Checkpoint.requested_by_id != user.id]
+    org_ids = organization_ids_where(user, Action.DECIDE_CHECKPOINT)
+    if org_ids is not None:
+        scope.append(Checkpoint.organization_id.in_(org_ids))
+    return scope
+
+
 def visible_organization_ids(user: User) -> list[int] | None:
     """None means every organization (the admin)."""
     if user.is_admin:
         return None
     return list(roles_by_organization(user))
+
+
+def someone_who_may(action: Action, organization_id: int) -> User | None:
+    """A person who may do `action` in the organization: its first member whose role allows
+    it, else the first admin. The demo data loaders act as this person, so the operations'
+    own checks hold for them as for anyone."""
+    roles = [role.value for role in ROLE_TABLE[action]]
+    member = db.session.scalar(
+        db.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == organization_id, Membership.role.in_(roles))
+        .order_by(User.id)
+        .limit(1)
+    )
+    if member is not None:
+        return member
+    return db.session.scalar(db.select(User).where(User.is_admin).order_by(User.id).limit(1))

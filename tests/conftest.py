@@ -31,6 +31,10 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
 
+# Every kind of person a permission test walks through: the admin, the four member roles of the
+# world's first organization, a member of another organization, and nobody signed in.
+ROLES = ["admin", "leader", "pmo", "contributor", "auditor", "outsider", "anonymous"]
+
 
 def base_config(url: str, **extra: Any) -> dict[str, Any]:
     return {
@@ -67,21 +71,42 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+def empty_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+        if tables:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
 @pytest.fixture
 def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     if PG_URL:
         yield PG_URL
-        engine = sa.create_engine(PG_URL.replace("+psycopg", "+psycopg", 1))
-        with engine.begin() as conn:
-            tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
-            if tables:
-                quoted = ", ".join(f'"{t}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        empty_postgres(PG_URL)
     else:
         target = tmp_path / "test.db"
         shutil.copyfile(database_template, target)
         yield f"sqlite:///{target}"
+
+
+def new_app(database_url: str, **extra: Any) -> Flask:
+    app = create_app(base_config(database_url, **extra))
+    app.test_client_class = FlaskLoginClient
+
+    def _fresh_globals() -> None:
+        # Tests keep an app context open, which requests then share; start each request
+        # with empty `g` and no per-request memo in the shared session (acting user, role
+        # cache), as it would in production where each request has its own session.
+        for name in list(vars(g)):
+            g.pop(name)
+        set_request_actor(None)
+        forget_roles()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
+    return app
 
 
 @pytest.fixture
@@ -89,20 +114,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
     def factory(**extra: Any) -> Flask:
-        app = create_app(base_config(database_url, **extra))
-        app.test_client_class = FlaskLoginClient
-
-        def _fresh_globals() -> None:
-            # Tests keep an app context open, which requests then share; start each request
-            # with empty `g` and no per-request memo in the shared session (acting user, role
-            # cache), as it would in production where each request has its own session.
-            for name in list(vars(g)):
-                g.pop(name)
-            set_request_actor(None)
-            forget_roles()
-
-        app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
-
+        app = new_app(database_url, **extra)
         apps.append(app)
         return app
 
@@ -196,19 +208,58 @@ def as_user(app: Flask) -> Callable[[User | None], FlaskClient]:
 
 
 @pytest.fixture
-def world(make_org, make_user, make_initiative) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Two client organizations; a member of each role in the first, an outsider in the second."""
-    org = make_org("acme-freight", "Acme Freight")
-    other = make_org("globex-health", "Globex Health")
-    users = {role.value: make_user(f"{role.value} person", org=org, role=role) for role in Role}
-    users["admin"] = make_user("Admin", admin=True)
-    users["outsider"] = make_user("Outsider", org=other, role=Role.LEADER)
-    initiative = make_initiative(org, "Parcel fraud scoring")
-    other_initiative = make_initiative(other, "Claims triage")
+def token_for(app: Flask) -> Callable[..., dict[str, str]]:
+    """API headers with a new token of `user` (scoped to `org` when given)."""
+
+    def factory(user: User, org: Organization | None = None) -> dict[str, str]:
+        _token, plain = people.create_token(user, org)
+        _db.session.commit()
+        return {"Authorization": f"Bearer {plain}"}
+
+    return factory
+
+
+def build_world() -> dict[str, Any]:
+    """Two client organizations; a member of each role in the first, an admin, and an outsider
+    (a leader of the second). Commits."""
+    org = people.create_organization("acme-freight", "Acme Freight")
+    other = people.create_organization("globex-health", "Globex Health")
+
+    def user(name: str, org: Organization | None, role: Role | None, admin: bool = False) -> User:
+        made = people.create_user(
+            f"user{next(_counter)}@example.com", name, PASSWORD, is_admin=admin
+        )
+        if org is not None and role is not None:
+            people.set_membership(made, org, role)
+        return made
+
+    users = {role.value: user(f"{role.value} person", org, role) for role in Role}
+    users["admin"] = user("Admin", None, None, admin=True)
+    users["outsider"] = user("Outsider", other, Role.LEADER)
+    initiatives = []
+    for owner, name in ((org, "Parcel fraud scoring"), (other, "Claims triage")):
+        program = portfolio.create_program(owner, f"Program {next(_counter)}")
+        initiatives.append(portfolio.create_initiative(program, name))
+    _db.session.commit()
     return {
         "org": org,
         "other": other,
         "users": users,
-        "initiative": initiative,
-        "other_initiative": other_initiative,
+        "initiative": initiatives[0],
+        "other_initiative": initiatives[1],
     }
+
+
+@pytest.fixture
+def world(app: Flask) -> dict[str, Any]:
+    return build_world()
+
+
+@pytest.fixture
+def user_in_role(world: dict[str, Any]) -> Callable[[str], User | None]:
+    """The world's person in one of ROLES; None for "anonymous"."""
+
+    def pick(role: str) -> User | None:
+        return None if role == "anonymous" else world["users"][role]
+
+    return pick

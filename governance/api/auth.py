@@ -13,7 +13,7 @@ from governance.audit import set_request_actor
 from governance.extensions import db
 from governance.people.models import ApiToken, User
 from governance.people.operations import find_token
-from governance.permissions import Action, can, is_member
+from governance.permissions import Action, can, is_member, visible_organization_ids
 from governance.portfolio.models import Organization
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,25 +50,35 @@ def api_token() -> ApiToken:
     return cast(ApiToken, g.api_token)
 
 
+def token_reaches(organization_id: int) -> bool:
+    """Token scoping, the one place: a token scoped to an organization reaches only that one
+    (and only while its user is a member); an unscoped token reaches the user's."""
+    token = api_token()
+    if token.organization_id is not None and token.organization_id != organization_id:
+        return False
+    return is_member(api_user(), organization_id)
+
+
 def token_organization_ids() -> list[int] | None:
     """The organizations this token may see: its one scoped organization, or the user's."""
-    from governance.permissions import visible_organization_ids
-
     token = api_token()
     if token.organization_id is not None:
         return [token.organization_id]
     return visible_organization_ids(api_user())
 
 
-def api_organization(slug: str, action: Action = Action.READ) -> Organization:
+def api_organization(
+    slug: str | None, action: Action = Action.READ, *, refusal: str | None = None
+) -> Organization:
+    """The organization a request addresses, by slug, or the token's own when the request names
+    none: 404 beyond the token's reach, 403 (with `refusal`, if given) for a missing right."""
     token, user = api_token(), api_user()
-    org = db.session.scalar(db.select(Organization).where(Organization.slug == slug))
-    if (
-        org is None
-        or not is_member(user, org.id)
-        or (token.organization_id is not None and token.organization_id != org.id)
-    ):
+    if slug is None:
+        org = db.session.get(Organization, token.organization_id) if token.organization_id else None
+    else:
+        org = db.session.scalar(db.select(Organization).where(Organization.slug == slug))
+    if org is None or not token_reaches(org.id):
         abort(404, description="No such organization.")
     if not can(user, action, org):
-        abort(403, description="Your role in this organization does not allow this.")
+        abort(403, description=refusal or "Your role in this organization does not allow this.")
     return org

@@ -215,6 +215,6 @@ def create_decision(data: dict[str, Any], slug: str) -> Any:
     except DomainError as error:
         db.session.rollback()
         details = {error.field: [error.message]} if error.field else None
-        return json_error(400, error.message, details=details)
+        return json_error(error.status, error.message, code=error.code, details=details)
     db.session.commit()
     return _out(entry, org.slug)

@@ -24,7 +24,7 @@ from governance.errors import DomainError
 from governance.extensions import db
 from governance.gates.models import Phase
 from governance.people.models import User
-from governance.permissions import Action, can
+from governance.permissions import Action, require
 from governance.portfolio.models import Initiative, Organization
 from governance.verify import canonical_bytes
 
@@ -44,6 +44,9 @@ INITIAL_STATUSES = (DecisionStatus.PROPOSED, DecisionStatus.ACCEPTED, DecisionSt
 
 
 FINAL_STATUSES = (DecisionStatus.REJECTED, DecisionStatus.SUPERSEDED, DecisionStatus.DEPRECATED)
+
+
+PROPOSE_REFUSAL = "Your role in this organization does not allow recording decisions."
 
 
 LIMITS = {"title": 200, "context": 20000, "decision": 20000, "rationale": 20000, "note": 4000}
@@ -72,6 +75,7 @@ def record_decision(
     **madr_fields: Any,
 ) -> Decision:
     """Append a new decision to the organization's log. Flushes, never commits."""
+    require(author, Action.PROPOSE_DECISION, org, PROPOSE_REFUSAL)
     unknown = set(madr_fields) - MADR_FIELDS
     if unknown:
         raise TypeError(f"record_decision() got unexpected fields: {', '.join(sorted(unknown))}")
@@ -156,14 +160,12 @@ def approve_decision(
         raise DomainError(f"Only a proposed decision can be approved; this one is {latest.status}.")
     if latest.impact != DecisionImpact.HIGH:
         raise DomainError("Only high-impact decisions need an approval; accept this one instead.")
-    authors = {latest.decided_by_id, _first_entry(latest).decided_by_id}
-    if approver.id in authors:
-        raise DomainError(
-            "You cannot approve your own decision: a high-impact decision needs a second"
-            " person's approval."
-        )
-    if not can(approver, Action.DECIDE, org):
-        raise DomainError("Only a leader, a PMO or an admin of this organization can approve.")
+    require(
+        approver,
+        Action.APPROVE_DECISION,
+        latest,
+        "Only a leader, a PMO or an admin of this organization can approve.",
+    )
     entry = _revise(
         latest,
         change="approval",
@@ -193,6 +195,7 @@ def change_status(
 ) -> Decision:
     """Accept, reject or deprecate a decision: a new entry with the new status."""
     latest = current_entry(decision)
+    require(author, Action.PROPOSE_DECISION, latest, PROPOSE_REFUSAL)
     status = DecisionStatus(status)
     allowed = {
         DecisionStatus.PROPOSED: (DecisionStatus.ACCEPTED, DecisionStatus.REJECTED),
@@ -214,8 +217,11 @@ def change_status(
             "A high-impact decision is accepted through a second person's approval.",
             field="status",
         )
-    if latest.impact == DecisionImpact.HIGH and not can(author, Action.DECIDE, latest):
-        raise DomainError(
+    if latest.impact == DecisionImpact.HIGH:
+        require(
+            author,
+            Action.DECIDE,
+            latest,
             "Only a leader, a PMO or an admin can change the status of a high-impact decision.",
             field="status",
         )
@@ -246,6 +252,7 @@ def correct_decision(
 ) -> Decision:
     """Correct a decision's content: a new entry with the corrected fields and the reason."""
     latest = current_entry(entry)
+    require(author, Action.PROPOSE_DECISION, latest, PROPOSE_REFUSAL)
     unknown = set(changes) - CORRECTABLE
     if unknown:
         raise TypeError(f"correct_decision() cannot change: {', '.join(sorted(unknown))}")
@@ -285,12 +292,6 @@ def correct_decision(
 
 
 # --------------------------------------------------------------------------------- helpers
-
-
-def _first_entry(decision: Decision) -> Decision:
-    first = db.session.get(Decision, decision.thread_id)
-    assert first is not None
-    return first
 
 
 def _mark_superseded(

@@ -221,8 +221,6 @@ def _show_page(
         superseded_by=dq.superseded_by(current),
         status_form=status_form or StatusForm(),
         approval_form=approval_form or ApprovalForm(),
-        self_approval=current.decided_by_id == current_user.id
-        or thread[0].decided_by_id == current_user.id,
     ), code
 
 

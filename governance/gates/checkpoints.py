@@ -4,7 +4,8 @@ review a stale approval again. One place for the gate rules, used by web, API, C
 - A phase completes only through an approved checkpoint (the order phases and stages advance
   in is `phases.py`'s to say).
 - A checkpoint can be requested, and approved, only while every exit criterion is met or waived.
-- Requested by a contributor or up; decided by a leader, PMO or admin who is not the requester.
+- Requested by a contributor or up; decided by a leader, PMO or admin who is not the requester
+  (`permissions.can` decides who may; the operations ask it).
 - Every outcome writes a decision to the log; an approval freezes the criteria it approved.
 """
 
@@ -25,7 +26,7 @@ from governance.enums import (
     PhaseStatus,
     StageGateStatus,
 )
-from governance.errors import DomainError, NotAllowed
+from governance.errors import DomainError
 from governance.extensions import db
 from governance.gates.approvals import (
     approval_state,
@@ -37,8 +38,10 @@ from governance.gates.assessment import assess, open_criteria_message, subject_o
 from governance.gates.models import Checkpoint, Phase, StageGate
 from governance.gates.phases import check_phase_order, check_stage_order, complete, pass_gate
 from governance.people.models import User
-from governance.permissions import Action, can
+from governance.permissions import Action, require
 from governance.portfolio.models import Initiative
+
+REQUEST_REFUSAL = "Your role in this organization does not allow requesting a checkpoint."
 
 OUTCOMES = {
     CheckpointStatus.APPROVED: "approved",
@@ -110,8 +113,7 @@ def request_phase_checkpoint(
     phase: Phase, by: User, note: str, *, at: datetime | None = None
 ) -> Checkpoint:
     """Ask for a review of the phase's completion: only the current phase, every criterion met."""
-    if not can(by, Action.REQUEST_CHECKPOINT, phase):
-        raise NotAllowed("Your role in this organization does not allow requesting a checkpoint.")
+    require(by, Action.REQUEST_CHECKPOINT, phase, REQUEST_REFUSAL)
     phase = _locked(Phase, phase.id)
     initiative = phase.initiative
     subject = subject_of(phase, None, initiative)
@@ -127,8 +129,7 @@ def request_stage_gate_checkpoint(
     gate: StageGate, by: User, note: str, *, at: datetime | None = None
 ) -> Checkpoint:
     """Ask for a review of a stage promotion: the gate's own exit criteria must be met."""
-    if not can(by, Action.REQUEST_CHECKPOINT, gate):
-        raise NotAllowed("Your role in this organization does not allow requesting a checkpoint.")
+    require(by, Action.REQUEST_CHECKPOINT, gate, REQUEST_REFUSAL)
     gate = _locked(StageGate, gate.id)
     initiative = gate.initiative
     subject = subject_of(None, gate, initiative)
@@ -187,10 +188,12 @@ def decide(
 ) -> Checkpoint:
     """Approve, reject or request changes. Approval completes the phase (or promotes the stage)
     and starts the next phase; any other outcome returns the phase to in progress."""
-    if not can(by, Action.DECIDE, checkpoint):
-        raise NotAllowed(
-            "Only a leader, PMO or admin of this organization can decide a checkpoint."
-        )
+    require(
+        by,
+        Action.DECIDE_CHECKPOINT,
+        checkpoint,
+        "Only a leader, PMO or admin of this organization can decide a checkpoint.",
+    )
     try:
         outcome = CheckpointStatus(outcome)
     except ValueError:
@@ -203,10 +206,6 @@ def decide(
         raise DomainError(
             f"This checkpoint was already {OUTCOMES[checkpoint.status]} by {who} "
             f"on {checkpoint.decided_at:%d %b %Y}."
-        )
-    if checkpoint.requested_by_id == by.id:
-        raise NotAllowed(
-            "You requested this checkpoint, so someone else must decide it (segregation of duties)."
         )
     comment = comment.strip()
     if outcome != CheckpointStatus.APPROVED and not comment:
@@ -288,16 +287,16 @@ def review_again(
     checkpoint: Checkpoint, by: User, comment: str, approved: list[dict[str, Any]] | None
 ) -> Checkpoint:
     """Confirm a stale approval against the facts as they are now (a new decision entry)."""
-    if not can(by, Action.DECIDE, checkpoint):
-        raise NotAllowed("Only a leader, PMO or admin of this organization can review an approval.")
+    require(
+        by,
+        Action.DECIDE_CHECKPOINT,
+        checkpoint,
+        "Only a leader, PMO or admin of this organization can review an approval.",
+    )
     checkpoint = _locked(Checkpoint, checkpoint.id)
     state = approval_state(checkpoint, approved)
     if not state.stale:
         raise DomainError("Nothing changed since the approval: there is nothing to review again.")
-    if checkpoint.requested_by_id == by.id:
-        raise NotAllowed(
-            "You requested this checkpoint, so someone else must review it (segregation of duties)."
-        )
     comment = comment.strip()
     if not comment:
         raise DomainError("Say why the approval still holds with these changes.", field="comment")

@@ -6,14 +6,16 @@ from datetime import date
 
 from governance.database import utcnow
 from governance.enums import CriterionStatus
-from governance.errors import DomainError, NotAllowed, check_version
+from governance.errors import DomainError, check_version
 from governance.extensions import db
 from governance.gates.assessment import is_evaluated, subject_of
 from governance.gates.checkpoints import log_decision
 from governance.gates.models import ExitCriterion
 from governance.people.models import User
-from governance.permissions import Action, can
+from governance.permissions import Action, require
 from governance.portfolio.models import Initiative
+
+REFUSAL = "Your role in this organization does not allow updating exit criteria."
 
 CRITERION_FIELDS = ["status", "evidence_url", "evidence_text", "owner_id", "due_on"]
 
@@ -27,6 +29,7 @@ def mark_met(
     expected_version: int | None = None,
 ) -> ExitCriterion:
     """Mark a criterion met with evidence: a link, a text, or both."""
+    require(by, Action.CONTRIBUTE, criterion, REFUSAL)
     check_version(criterion, expected_version, CRITERION_FIELDS)
     if criterion.status == CriterionStatus.WAIVED:
         raise DomainError("This criterion was waived by a recorded decision; it cannot be met now.")
@@ -56,7 +59,10 @@ def mark_met(
     return criterion
 
 
-def reopen(criterion: ExitCriterion, expected_version: int | None = None) -> ExitCriterion:
+def reopen(
+    criterion: ExitCriterion, by: User, expected_version: int | None = None
+) -> ExitCriterion:
+    require(by, Action.CONTRIBUTE, criterion, REFUSAL)
     check_version(criterion, expected_version, CRITERION_FIELDS)
     if criterion.is_closed:
         raise DomainError(
@@ -73,11 +79,13 @@ def reopen(criterion: ExitCriterion, expected_version: int | None = None) -> Exi
 
 def plan(
     criterion: ExitCriterion,
+    by: User,
     *,
     owner_id: int | None,
     due_on: date | None,
     expected_version: int | None,
 ) -> ExitCriterion:
+    require(by, Action.CONTRIBUTE, criterion, REFUSAL)
     check_version(criterion, expected_version, CRITERION_FIELDS)
     criterion.owner_id = owner_id
     criterion.due_on = due_on
@@ -95,8 +103,12 @@ def waive(
 ) -> ExitCriterion:
     """Waive an exit criterion by recording a decision (reason, who, accepted risk)."""
     check_version(criterion, expected_version, ["status", "evidence_url", "evidence_text"])
-    if not can(by, Action.DECIDE, criterion):
-        raise NotAllowed("Only a leader, PMO or admin of this organization can waive a criterion.")
+    require(
+        by,
+        Action.DECIDE,
+        criterion,
+        "Only a leader, PMO or admin of this organization can waive a criterion.",
+    )
     if criterion.is_closed:
         raise DomainError("This gate is already passed: its exit criteria can no longer change.")
     if criterion.status == CriterionStatus.WAIVED:

@@ -25,8 +25,8 @@ from governance.gates.approvals import (
 from governance.gates.assessment import CriterionState, RuleResults, assess, subject_of
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
 from governance.gates.rules import load_rules
-from governance.people.models import Membership, User
-from governance.permissions import ROLE_TABLE, Action
+from governance.people.models import User
+from governance.permissions import checkpoints_to_decide
 from governance.portfolio.models import Initiative, Organization
 
 
@@ -56,20 +56,6 @@ class QueueRow:
     @property
     def overdue(self) -> bool:
         return self.age > self.target
-
-
-def _deciding_org_ids(user: User) -> list[int] | None:
-    """Organizations where the user may decide checkpoints; None means all (the admin)."""
-    if user.is_admin:
-        return None
-    roles = [r.value for r in ROLE_TABLE[Action.DECIDE]]
-    return list(
-        db.session.scalars(
-            sa.select(Membership.organization_id).where(
-                Membership.user_id == user.id, Membership.role.in_(roles)
-            )
-        )
-    )
 
 
 def _open_evidence_count() -> Any:
@@ -110,11 +96,7 @@ def _queue_scope(user: User, mine: bool) -> list[Any]:
     """Which checkpoints a list shows, whatever their status (a cursor may be decided since)."""
     if mine:
         return [Checkpoint.requested_by_id == user.id]
-    scope = [Checkpoint.requested_by_id != user.id]
-    org_ids = _deciding_org_ids(user)
-    if org_ids is not None:
-        scope.append(Checkpoint.organization_id.in_(org_ids))
-    return scope
+    return checkpoints_to_decide(user)
 
 
 def after_checkpoint(cursor_id: int, *scope: Any) -> Any | None:

@@ -199,9 +199,9 @@ def _scenario(spec: dict[str, Any], users: dict[str, User]) -> None:
             checkpoint, users[spec["decided_by"]], spec["outcome"], spec["comment"], at=decided
         )
         for key in spec.get("reopen_after", []):
-            criteria_ops.reopen(_criterion(initiative, key))
+            criteria_ops.reopen(_criterion(initiative, key), requester)
     if reopened := spec.get("reopened_after_request"):
         criterion = _criterion(initiative, reopened["key"])
-        criteria_ops.reopen(criterion)
+        criteria_ops.reopen(criterion, requester)
         criterion.evidence_text = f"{criterion.evidence_text}\n\nReopened: {reopened['why']}"
     db.session.flush()

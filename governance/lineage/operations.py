@@ -19,6 +19,8 @@ from governance.enums import (
 from governance.errors import DomainError, check_version
 from governance.extensions import db
 from governance.lineage.models import LineageArtifact, LineageEdge, RollbackPlan, node_type_of
+from governance.people.models import User
+from governance.permissions import Action, require
 from governance.portfolio.models import Initiative, Organization
 
 K = ArtifactKind
@@ -36,6 +38,8 @@ ARTIFACT_FIELDS = [
     "parent_id",
 ]
 
+
+REFUSAL = "Your role in this organization does not allow changing its lineage."
 
 PLAN_FIELDS = ["target_version_id", "procedure", "owner", "last_tested_on", "restore_minutes"]
 
@@ -133,10 +137,12 @@ def _flush_unique(namespace: str, name: str) -> None:
 
 def register_artifact(
     org: Organization,
+    by: User,
     kind: ArtifactKind,
     data: ArtifactInput,
     origin: ArtifactOrigin = ArtifactOrigin.REGISTERED,
 ) -> LineageArtifact:
+    require(by, Action.CONTRIBUTE, org, REFUSAL)
     data = _clean(org, kind, data)
     if _taken(org.id, kind, data.namespace, data.name, None):
         raise DomainError(
@@ -154,8 +160,9 @@ def register_artifact(
 
 
 def update_artifact(
-    artifact: LineageArtifact, expected_version: int | None, data: ArtifactInput
+    artifact: LineageArtifact, by: User, expected_version: int | None, data: ArtifactInput
 ) -> LineageArtifact:
+    require(by, Action.CONTRIBUTE, artifact, REFUSAL)
     check_version(artifact, expected_version, ARTIFACT_FIELDS)
     org = db.session.get(Organization, artifact.organization_id)
     assert org is not None
@@ -204,8 +211,10 @@ def add_edge(
     source: LineageArtifact,
     target: LineageArtifact,
     kind: EdgeKind,
+    by: User,
     origin: ArtifactOrigin = ArtifactOrigin.REGISTERED,
 ) -> LineageEdge:
+    require(by, Action.CONTRIBUTE, source, REFUSAL)
     refusal = edge_refusal(source, target, kind)
     if refusal:
         raise DomainError(refusal, field="kind")
@@ -233,13 +242,15 @@ def add_edge(
     return edge
 
 
-def remove_edge(edge: LineageEdge) -> None:
+def remove_edge(edge: LineageEdge, by: User) -> None:
+    require(by, Action.CONTRIBUTE, edge, REFUSAL)
     db.session.delete(edge)
     db.session.flush()
 
 
 def set_rollback_plan(
     deployment: LineageArtifact,
+    by: User,
     expected_version: int | None,
     *,
     target_version_id: int | None,
@@ -250,6 +261,7 @@ def set_rollback_plan(
     today: date | None = None,
 ) -> RollbackPlan:
     """Create or change the rollback plan of a deployment."""
+    require(by, Action.CONTRIBUTE, deployment, REFUSAL)
     if deployment.kind != K.DEPLOYMENT:
         raise DomainError("Only a deployment has a rollback plan.")
     plan = db.session.scalar(

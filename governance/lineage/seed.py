@@ -12,6 +12,8 @@ from governance.enums import ArtifactKind, DataClassification, EdgeKind, Environ
 from governance.extensions import db
 from governance.lineage import operations as ops
 from governance.lineage.models import LineageArtifact
+from governance.people.models import User
+from governance.permissions import Action, someone_who_may
 from governance.portfolio.models import Initiative, Organization
 
 
@@ -31,19 +33,22 @@ def load_lineage(today: date | None = None) -> int:
             )
         }
         keys: dict[str, LineageArtifact] = {}
+        by = someone_who_may(Action.CONTRIBUTE, org.id)
+        assert by is not None, f"nobody may register {slug}'s lineage"
         for initiative_name, spec in initiatives.items():
             initiative = by_name[initiative_name]
             for item in spec.get("artifacts", []):
                 if item["key"] in keys:
                     continue  # shared with an earlier initiative of the organization
-                keys[item["key"]] = _artifact(org, initiative, item, keys)
+                keys[item["key"]] = _artifact(org, by, initiative, item, keys)
                 count += 1
             for line in spec.get("edges", []):
                 source, relation, target = line.split()
-                ops.add_edge(keys[source], keys[target], EdgeKind(relation))
+                ops.add_edge(keys[source], keys[target], EdgeKind(relation), by)
             for plan in spec.get("rollback", []):
                 ops.set_rollback_plan(
                     keys[plan["deployment"]],
+                    by,
                     None,
                     target_version_id=keys[plan["to"]].id,
                     procedure=plan["procedure"],
@@ -58,6 +63,7 @@ def load_lineage(today: date | None = None) -> int:
 
 def _artifact(
     org: Organization,
+    by: User,
     initiative: Initiative,
     item: dict[str, Any],
     keys: dict[str, LineageArtifact],
@@ -65,6 +71,7 @@ def _artifact(
     parent = keys[item["parent"]].id if item.get("parent") else None
     return ops.register_artifact(
         org,
+        by,
         ArtifactKind(item["kind"]),
         ops.ArtifactInput(
             namespace=item["ns"],

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from governance.enums import ArtifactKind, DataClassification, EdgeKind, Environment, label
@@ -18,8 +18,8 @@ from governance.lineage import queries as q
 from governance.lineage.figure import figure_json, lineage_figure
 from governance.lineage.forms import ArtifactForm, EdgeForm, RollbackPlanForm, artifact_choices
 from governance.lineage.graph import Subgraph
-from governance.lineage.models import LineageArtifact, LineageEdge
-from governance.loaders import get_organization
+from governance.lineage.models import LineageArtifact
+from governance.loaders import get_artifact, get_edge, get_organization
 from governance.permissions import Action
 from governance.portfolio.models import Organization
 from governance.web.helpers import form_status, save
@@ -28,13 +28,6 @@ bp = Blueprint("lineage", __name__, url_prefix="/orgs/<slug>/lineage")
 
 
 K = ArtifactKind
-
-
-def _artifact(org: Organization, artifact_id: int) -> LineageArtifact:
-    artifact = db.session.get(LineageArtifact, artifact_id)
-    if artifact is None or artifact.organization_id != org.id:
-        abort(404, description="No such lineage artifact in this organization.")
-    return artifact
 
 
 def _figure(
@@ -85,7 +78,7 @@ def index(slug: str) -> ResponseReturnValue:
 @login_required
 def show(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug)
-    artifact = _artifact(org, artifact_id)
+    artifact = get_artifact(org, artifact_id)
     page = q.artifact_page(artifact)
     both = Subgraph(
         page.upstream.nodes + [r for r in page.downstream.nodes if r.artifact.id != artifact.id],
@@ -104,7 +97,7 @@ def show(slug: str, artifact_id: int) -> ResponseReturnValue:
 @login_required
 def impact(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug)
-    artifact = _artifact(org, artifact_id)
+    artifact = get_artifact(org, artifact_id)
     page = q.artifact_page(artifact)
     affected: dict[ArtifactKind, list[Any]] = {}
     for reached in page.downstream.nodes:
@@ -160,7 +153,9 @@ def create(slug: str) -> ResponseReturnValue:
             form.initiative_id.data = int(request.args["initiative"])
     saved = save(
         form,
-        lambda: ops.register_artifact(org, ArtifactKind(form.kind.data), _input(form)),
+        lambda: ops.register_artifact(
+            org, current_user, ArtifactKind(form.kind.data), _input(form)
+        ),
         success=lambda artifact: f"{label(artifact.kind)} {artifact.name} was registered.",
         redirect_to=lambda artifact: _artifact_url(org, artifact.id),
     )
@@ -177,7 +172,7 @@ def _artifact_url(org: Organization, artifact_id: int) -> str:
 @login_required
 def edit(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
-    artifact = _artifact(org, artifact_id)
+    artifact = get_artifact(org, artifact_id)
     form = _artifact_form(org, artifact)
 
     def update() -> LineageArtifact:
@@ -185,7 +180,7 @@ def edit(slug: str, artifact_id: int) -> ResponseReturnValue:
             raise DomainError(
                 "The kind cannot change: register a new artifact instead.", field="kind"
             )
-        return ops.update_artifact(artifact, form.expected_version(), _input(form))
+        return ops.update_artifact(artifact, current_user, form.expected_version(), _input(form))
 
     saved = save(form, update, success="Saved.", redirect_to=_artifact_url(org, artifact.id))
     if saved is not None:
@@ -210,9 +205,9 @@ def create_edge(slug: str) -> ResponseReturnValue:
     back = request.args.get("from", "")
 
     def add_edge() -> tuple[LineageArtifact, LineageArtifact]:
-        source = _artifact(org, form.source_id.data or 0)
-        target = _artifact(org, form.target_id.data or 0)
-        ops.add_edge(source, target, EdgeKind(form.kind.data))
+        source = get_artifact(org, form.source_id.data or 0)
+        target = get_artifact(org, form.target_id.data or 0)
+        ops.add_edge(source, target, EdgeKind(form.kind.data), current_user)
         return source, target
 
     saved = save(
@@ -233,11 +228,9 @@ def create_edge(slug: str) -> ResponseReturnValue:
 @login_required
 def remove_edge(slug: str, edge_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
-    edge = db.session.get(LineageEdge, edge_id)
-    if edge is None or edge.organization_id != org.id:
-        abort(404, description="No such edge in this organization.")
+    edge = get_edge(org, edge_id)
     back = request.form.get("from", "")
-    ops.remove_edge(edge)
+    ops.remove_edge(edge, current_user)
     db.session.commit()
     flash("The edge was removed.", "success")
     if back.isdigit():
@@ -249,7 +242,7 @@ def remove_edge(slug: str, edge_id: int) -> ResponseReturnValue:
 @login_required
 def rollback(slug: str, artifact_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
-    deployment = _artifact(org, artifact_id)
+    deployment = get_artifact(org, artifact_id)
     if deployment.kind != K.DEPLOYMENT:
         abort(404, description="Only a deployment has a rollback plan.")
     plan = q.artifact_page(deployment).plan
@@ -263,6 +256,7 @@ def rollback(slug: str, artifact_id: int) -> ResponseReturnValue:
         form,
         lambda: ops.set_rollback_plan(
             deployment,
+            current_user,
             form.expected_version(),
             target_version_id=form.target_version_id.data,
             procedure=form.procedure.data or "",

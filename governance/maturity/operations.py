@@ -22,6 +22,7 @@ from governance.maturity.models import (
     Objective,
 )
 from governance.people.models import User
+from governance.permissions import Action, require
 from governance.portfolio.models import Initiative
 
 
@@ -35,7 +36,7 @@ class DimensionScore:
 
 def record_assessment(
     initiative: Initiative,
-    by: User | None,
+    by: User,
     assessed_on: date,
     scores: list[DimensionScore],
     *,
@@ -47,6 +48,7 @@ def record_assessment(
     Dimensions may be left out (the `every_dimension_assessed` rule says which are missing),
     but at least one must be scored.
     """
+    require(by, Action.CONTRIBUTE, initiative, REFUSAL)
     known = {d["key"]: d["name"] for d in maturity_dimensions()}
     if assessed_on > (today or date.today()):
         raise DomainError("An assessment cannot be dated in the future.", field="assessed_on")
@@ -73,7 +75,7 @@ def record_assessment(
         organization_id=initiative.organization_id,
         initiative_id=initiative.id,
         assessed_on=assessed_on,
-        assessor_id=by.id if by is not None else None,
+        assessor_id=by.id,
         summary=summary.strip(),
     )
     order = list(known)
@@ -92,6 +94,8 @@ def record_assessment(
     return assessment
 
 
+REFUSAL = "Your role in this organization does not allow changing assessments, objectives or KPIs."
+
 OBJECTIVE_FIELDS = ["title", "description", "value_driver"]
 
 
@@ -105,8 +109,9 @@ LIMIT = Decimal("1e14")  # NUMERIC(18, 4) holds 14 digits before the point
 
 
 def create_objective(
-    initiative: Initiative, title: str, value_driver: ValueDriver, description: str = ""
+    initiative: Initiative, by: User, title: str, value_driver: ValueDriver, description: str = ""
 ) -> Objective:
+    require(by, Action.CONTRIBUTE, initiative, REFUSAL)
     if not title.strip():
         raise DomainError("Give the objective a title.", field="title")
     objective = Objective(
@@ -123,12 +128,14 @@ def create_objective(
 
 def update_objective(
     objective: Objective,
+    by: User,
     expected_version: int | None,
     *,
     title: str,
     value_driver: ValueDriver,
     description: str,
 ) -> Objective:
+    require(by, Action.CONTRIBUTE, objective, REFUSAL)
     check_version(objective, expected_version, OBJECTIVE_FIELDS)
     if not title.strip():
         raise DomainError("Give the objective a title.", field="title")
@@ -165,6 +172,7 @@ def _check_kpi(
 
 def create_kpi(
     objective: Objective,
+    by: User,
     name: str,
     *,
     unit: str,
@@ -173,6 +181,7 @@ def create_kpi(
     target: Decimal | None = None,
     target_on: date | None = None,
 ) -> Kpi:
+    require(by, Action.CONTRIBUTE, objective, REFUSAL)
     if not name.strip():
         raise DomainError("Name the KPI.", field="name")
     _check_kpi(direction, baseline, target, unit)
@@ -194,6 +203,7 @@ def create_kpi(
 
 def update_kpi(
     kpi: Kpi,
+    by: User,
     expected_version: int | None,
     *,
     name: str,
@@ -203,6 +213,7 @@ def update_kpi(
     target: Decimal | None,
     target_on: date | None,
 ) -> Kpi:
+    require(by, Action.CONTRIBUTE, kpi, REFUSAL)
     check_version(kpi, expected_version, KPI_FIELDS)
     if not name.strip():
         raise DomainError("Name the KPI.", field="name")
@@ -215,13 +226,14 @@ def update_kpi(
 
 def record_measurement(
     kpi: Kpi,
+    by: User,
     measured_on: date,
     value: Decimal,
     *,
-    by: User | None = None,
     note: str = "",
     today: date | None = None,
 ) -> KpiMeasurement:
+    require(by, Action.CONTRIBUTE, kpi, REFUSAL)
     if measured_on > (today or date.today()):
         raise DomainError("A measurement cannot be dated in the future.", field="measured_on")
     _check_number(value, "value")
@@ -241,7 +253,7 @@ def record_measurement(
         measured_on=measured_on,
         value=value,
         note=note.strip(),
-        recorded_by_id=by.id if by is not None else None,
+        recorded_by_id=by.id,
     )
     db.session.add(measurement)
     db.session.flush()
@@ -258,9 +270,20 @@ def threshold_title(kpi: Kpi, comparator: Comparator, threshold: Decimal, window
 
 
 def add_kpi_threshold(
-    phase: Phase, kpi: Kpi, comparator: Comparator, threshold: Decimal, window_days: int
+    phase: Phase,
+    by: User,
+    kpi: Kpi,
+    comparator: Comparator,
+    threshold: Decimal,
+    window_days: int,
 ) -> KpiThreshold:
     """A new exit criterion on `phase`, evaluated from `kpi`'s measurements."""
+    require(
+        by,
+        Action.MANAGE,
+        phase,
+        "Only a leader, PMO or admin of this organization can add an exit criterion.",
+    )
     if phase.initiative_id != kpi.initiative_id:
         raise DomainError("Choose a KPI of this initiative.", field="kpi_id")
     if phase.status == PhaseStatus.COMPLETE:

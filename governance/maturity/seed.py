@@ -16,6 +16,7 @@ from governance.enums import Comparator, Direction, PhaseKind, RiskCategory, Ris
 from governance.extensions import db
 from governance.maturity import operations as ops
 from governance.people.models import User
+from governance.permissions import Action, someone_who_may
 from governance.portfolio.models import Initiative, Organization
 from governance.risks import operations as risks
 
@@ -43,9 +44,10 @@ def load_maturity(today: date | None = None) -> dict[str, int]:
                 for key, score, target in zip(keys, entry["scores"], targets, strict=True)
                 if score is not None
             ]
+            assessed = initiative(spec)
             ops.record_assessment(
-                initiative(spec),
-                users.get(entry.get("by", "")),
+                assessed,
+                users.get(entry.get("by", "")) or _actor(assessed.organization_id),
                 entry["date"],
                 scores,
                 summary=entry.get("summary", ""),
@@ -54,15 +56,17 @@ def load_maturity(today: date | None = None) -> dict[str, int]:
             counts["assessments"] += 1
     for spec in load("objectives.yaml")["initiatives"]:
         target = initiative(spec)
+        by = _actor(target.organization_id)
         for objective_spec in spec["objectives"]:
             objective = ops.create_objective(
                 target,
+                by,
                 objective_spec["title"],
                 ValueDriver(objective_spec["value_driver"]),
                 objective_spec.get("description", ""),
             )
             for kpi_spec in objective_spec["kpis"]:
-                counts["measurements"] += _load_kpi(objective, target, kpi_spec, today)
+                counts["measurements"] += _load_kpi(objective, target, by, kpi_spec, today)
     for spec in load("risks.yaml")["organizations"]:
         org = orgs[spec["org"]]
         for risk in spec["risks"]:
@@ -70,6 +74,7 @@ def load_maturity(today: date | None = None) -> dict[str, int]:
             linked = risk.get("initiative")
             risks.create_risk(
                 org,
+                _actor(org.id),
                 title=risk["title"],
                 category=RiskCategory(risk["category"]),
                 likelihood=int(risk["likelihood"]),
@@ -89,9 +94,19 @@ def _number(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _load_kpi(objective: Any, initiative: Initiative, spec: dict[str, Any], today: date) -> int:
+def _actor(organization_id: int, action: Action = Action.CONTRIBUTE) -> User:
+    """Who records the demo's objectives, KPIs and risks: a member allowed to."""
+    by = someone_who_may(action, organization_id)
+    assert by is not None, "the demo organizations have members"
+    return by
+
+
+def _load_kpi(
+    objective: Any, initiative: Initiative, by: User, spec: dict[str, Any], today: date
+) -> int:
     kpi = ops.create_kpi(
         objective,
+        by,
         spec["name"],
         unit=str(spec["unit"]),
         direction=Direction(spec["direction"]),
@@ -106,12 +121,13 @@ def _load_kpi(objective: Any, initiative: Initiative, spec: dict[str, Any], toda
     created = 0
     for day, value in points:
         if day <= today:
-            ops.record_measurement(kpi, day, Decimal(str(value)), today=today)
+            ops.record_measurement(kpi, by, day, Decimal(str(value)), today=today)
             created += 1
     if threshold := spec.get("threshold"):
         phase = next(p for p in initiative.phases if p.kind == PhaseKind(threshold["phase"]))
         ops.add_kpi_threshold(
             phase,
+            _actor(initiative.organization_id, Action.MANAGE),
             kpi,
             Comparator(threshold["comparator"]),
             Decimal(str(threshold["value"])),

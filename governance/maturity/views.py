@@ -18,7 +18,7 @@ from governance.enums import PHASE_TITLES, Comparator, Direction, PhaseStatus, V
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.gates.rules import evaluate
-from governance.loaders import _in_org, get_initiative, get_organization
+from governance.loaders import get_initiative, get_kpi, get_objective, get_organization
 from governance.maturity import operations as ops
 from governance.maturity.forms import (
     KpiForm,
@@ -181,7 +181,7 @@ def objectives(slug: str, initiative_id: int) -> ResponseReturnValue:
 
 
 def _objective(org: Organization, initiative: Initiative, objective_id: int) -> Objective:
-    objective = _in_org(Objective, org, objective_id, "objective")
+    objective = get_objective(org, objective_id)
     if objective.initiative_id != initiative.id:
         from flask import abort
 
@@ -190,7 +190,7 @@ def _objective(org: Organization, initiative: Initiative, objective_id: int) -> 
 
 
 def _kpi(org: Organization, initiative: Initiative, kpi_id: int) -> Kpi:
-    kpi = _in_org(Kpi, org, kpi_id, "KPI")
+    kpi = get_kpi(org, kpi_id)
     if kpi.initiative_id != initiative.id:
         from flask import abort
 
@@ -211,6 +211,7 @@ def new_objective(slug: str, initiative_id: int) -> ResponseReturnValue:
         form,
         lambda: ops.create_objective(
             initiative,
+            current_user,
             form.title.data or "",
             ValueDriver(form.value_driver.data),
             form.description.data or "",
@@ -236,6 +237,7 @@ def edit_objective(slug: str, initiative_id: int, objective_id: int) -> Response
         form,
         lambda: ops.update_objective(
             objective,
+            current_user,
             form.expected_version(),
             title=form.title.data or "",
             value_driver=ValueDriver(form.value_driver.data),
@@ -257,7 +259,7 @@ def new_kpi(slug: str, initiative_id: int, objective_id: int) -> ResponseReturnV
     form = KpiForm()
     saved = save(
         form,
-        lambda: ops.create_kpi(objective, form.name.data or "", **_kpi_values(form)),
+        lambda: ops.create_kpi(objective, current_user, form.name.data or "", **_kpi_values(form)),
         success="Saved.",
         redirect_to=_objectives_url(org, initiative),
     )
@@ -292,7 +294,11 @@ def edit_kpi(slug: str, initiative_id: int, kpi_id: int) -> ResponseReturnValue:
     saved = save(
         form,
         lambda: ops.update_kpi(
-            kpi, form.expected_version(), name=form.name.data or "", **_kpi_values(form)
+            kpi,
+            current_user,
+            form.expected_version(),
+            name=form.name.data or "",
+            **_kpi_values(form),
         ),
         success="Saved.",
         redirect_to=_objectives_url(org, initiative),
@@ -312,9 +318,9 @@ def new_measurement(slug: str, initiative_id: int, kpi_id: int) -> ResponseRetur
         form,
         lambda: ops.record_measurement(
             kpi,
+            current_user,
             form.measured_on.data or date.today(),
             Decimal(form.value.data),
-            by=current_user,
             note=form.note.data or "",
         ),
         success="Saved.",
@@ -344,6 +350,7 @@ def new_threshold(slug: str, initiative_id: int) -> ResponseReturnValue:
         phase = next(p for p in phases if str(p.id) == form.phase.data)
         return ops.add_kpi_threshold(
             phase,
+            current_user,
             kpi,
             Comparator(form.comparator.data),
             Decimal(form.threshold.data),

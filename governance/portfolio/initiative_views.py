@@ -168,6 +168,7 @@ def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValu
         form,
         lambda: criteria_ops.plan(
             criterion,
+            current_user,
             owner_id=form.owner_id.data,
             due_on=form.due_on.data,
             expected_version=form.expected_version(),

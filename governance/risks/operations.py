@@ -7,8 +7,12 @@ from typing import Any
 from governance.enums import RiskCategory, RiskStatus
 from governance.errors import DomainError, check_version
 from governance.extensions import db
+from governance.people.models import User
+from governance.permissions import Action, require
 from governance.portfolio.models import Initiative, Organization
 from governance.risks.models import Risk
+
+REFUSAL = "Your role in this organization does not allow changing its risk register."
 
 RISK_FIELDS = [
     "title",
@@ -51,6 +55,7 @@ def _check(org: Organization, changes: dict[str, Any]) -> None:
 
 def create_risk(
     org: Organization,
+    by: User,
     *,
     title: str,
     category: RiskCategory,
@@ -62,6 +67,7 @@ def create_risk(
     status: RiskStatus = RiskStatus.OPEN,
     initiative_id: int | None = None,
 ) -> Risk:
+    require(by, Action.CONTRIBUTE, org, REFUSAL)
     changes = dict(
         title=title,
         category=category,
@@ -81,7 +87,8 @@ def create_risk(
     return risk
 
 
-def update_risk(risk: Risk, expected_version: int | None, **changes: Any) -> Risk:
+def update_risk(risk: Risk, by: User, expected_version: int | None, **changes: Any) -> Risk:
+    require(by, Action.CONTRIBUTE, risk, REFUSAL)
     check_version(risk, expected_version, RISK_FIELDS)
     _check(db.session.get(Organization, risk.organization_id), changes)  # type: ignore[arg-type]
     for key, value in changes.items():

@@ -7,12 +7,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from governance.enums import RiskCategory, RiskStatus
 from governance.extensions import db
-from governance.loaders import _in_org, get_organization
+from governance.loaders import get_organization, get_risk
 from governance.permissions import Action
 from governance.portfolio import queries as q
 from governance.portfolio.models import Initiative, Organization
@@ -90,7 +90,7 @@ def create(slug: str) -> ResponseReturnValue:
         form.initiative_id.data = int(request.args["initiative"])
     saved = save(
         form,
-        lambda: ops.create_risk(org, **_values(form)),
+        lambda: ops.create_risk(org, current_user, **_values(form)),
         success=lambda risk: f"Risk “{risk.title}” was added to the register.",
         redirect_to=url_for("risks.index", slug=org.slug),
     )
@@ -103,7 +103,7 @@ def create(slug: str) -> ResponseReturnValue:
 @login_required
 def edit(slug: str, risk_id: int) -> ResponseReturnValue:
     org = get_organization(slug, Action.CONTRIBUTE)
-    risk = _in_org(Risk, org, risk_id, "risk")
+    risk = get_risk(org, risk_id)
     form = _form(org, risk)
     if request.method == "GET":
         form.version.data = str(risk.version)
@@ -111,7 +111,7 @@ def edit(slug: str, risk_id: int) -> ResponseReturnValue:
         form.status.data = risk.status.value
     saved = save(
         form,
-        lambda: ops.update_risk(risk, form.expected_version(), **_values(form)),
+        lambda: ops.update_risk(risk, current_user, form.expected_version(), **_values(form)),
         success="Saved.",
         redirect_to=url_for("risks.index", slug=org.slug),
     )

@@ -32,10 +32,13 @@ def test_every_write_of_an_organizations_rows_gives_it_a_new_version(db, make_or
     assert _version(db, other) == other_before
 
 
-def test_a_rolled_back_write_leaves_the_version_as_it_was(db, make_org):
+def test_a_rolled_back_write_leaves_the_version_as_it_was(db, make_org, make_user):
     org = make_org()
+    leader = make_user(org=org, role="leader")
     before = _version(db, org)
-    risk_ops.create_risk(org, title="Drift", category=list(RiskCategory)[0], likelihood=2, impact=2)
+    risk_ops.create_risk(
+        org, leader, title="Drift", category=list(RiskCategory)[0], likelihood=2, impact=2
+    )
     db.session.flush()
     assert _version(db, org) != before
     db.session.rollback()
@@ -74,8 +77,9 @@ def test_the_portfolio_summary_follows_each_write(db, make_org, make_initiative)
     assert q.organization_summaries([org], today)[0].initiatives == 2
 
 
-def test_a_dashboard_figure_follows_a_new_risk(db, make_org):
+def test_a_dashboard_figure_follows_a_new_risk(db, make_org, make_user):
     org = make_org()
+    leader = make_user(org=org, role="leader")
     today = date.today()
 
     def risks_drawn() -> int:
@@ -85,7 +89,9 @@ def test_a_dashboard_figure_follows_a_new_risk(db, make_org):
         return sum(int(row[-1]) for row in chart.rows)
 
     assert risks_drawn() == 0
-    risk_ops.create_risk(org, title="Drift", category=list(RiskCategory)[0], likelihood=4, impact=4)
+    risk_ops.create_risk(
+        org, leader, title="Drift", category=list(RiskCategory)[0], likelihood=4, impact=4
+    )
     db.session.commit()
     assert risks_drawn() == 1
     portfolio = dashboards.PORTFOLIO_FIGURES["risk_heatmap"](

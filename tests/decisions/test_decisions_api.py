@@ -7,19 +7,8 @@ import sqlalchemy as sa
 
 from governance import verify
 from governance.decisions.models import Decision
-from governance.people.operations import create_token
 
 URL = "/api/v1/orgs/acme-freight/decisions"
-
-
-@pytest.fixture
-def token_for(db):
-    def factory(user, org=None):
-        _token, plain = create_token(user, org)
-        db.session.commit()
-        return {"Authorization": f"Bearer {plain}"}
-
-    return factory
 
 
 def _body(**overrides):

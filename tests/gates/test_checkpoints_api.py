@@ -7,18 +7,7 @@ import pytest
 from governance.enums import CheckpointStatus
 from governance.extensions import db
 from governance.gates.queries import stage_gates_of
-from governance.people.operations import create_token
 from tests.gates.helpers import fingerprint, many_checkpoints, meet_all, own_every_phase, unchanged
-
-
-@pytest.fixture
-def token_for(db):
-    def factory(user, org=None):
-        _token, plain = create_token(user, org)
-        db.session.commit()
-        return {"Authorization": f"Bearer {plain}"}
-
-    return factory
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ def test_rejection_and_changes_need_a_comment(ready, pending):
 def test_approval_is_refused_when_a_criterion_was_reopened_after_the_request(ready, pending):
     users = ready["users"]
     reopened = pending.phase.criteria[0]
-    criteria_ops.reopen(reopened)
+    criteria_ops.reopen(reopened, users["contributor"])
     db.session.commit()
     refused(
         lambda: ops.decide(pending, users["pmo"], "approved", ""),
@@ -217,4 +217,4 @@ def test_stage_gates_promote_in_order_with_their_own_criteria(ready):
     db.session.commit()
     assert initiative.stage == Stage.SCALE and to_scale.passed_at == checkpoint.decided_at
     with pytest.raises(DomainError, match="can no longer change"):
-        criteria_ops.reopen(to_scale.criteria[0])
+        criteria_ops.reopen(to_scale.criteria[0], users["contributor"])

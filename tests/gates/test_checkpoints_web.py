@@ -12,9 +12,8 @@ from governance.enums import CheckpointStatus, PhaseStatus
 from governance.extensions import db
 from governance.gates import checkpoints as ops
 from governance.gates import criteria as criteria_ops
+from tests.conftest import ROLES
 from tests.gates.helpers import fingerprint, many_checkpoints, meet_all, own_every_phase, unchanged
-
-ROLES = ["admin", "leader", "pmo", "contributor", "auditor", "outsider", None]
 
 
 @pytest.fixture
@@ -27,10 +26,6 @@ def pending(world):
     )
     db.session.commit()
     return checkpoint
-
-
-def _user(world, role):
-    return world["users"][role] if role else None
 
 
 def _phase_url(initiative, index):
@@ -63,9 +58,9 @@ def test_a_pmo_approves_from_the_queue_in_two_clicks(world, as_user, pending):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_who_sees_what_in_the_queue(world, as_user, pending, role):
-    response = as_user(_user(world, role)).get("/reviews")
-    if role is None:
+def test_who_sees_what_in_the_queue(world, as_user, user_in_role, pending, role):
+    response = as_user(user_in_role(role)).get("/reviews")
+    if role == "anonymous":
         assert response.status_code == 302
         return
     listed = "Objectives signed off" in response.get_data(as_text=True)
@@ -84,12 +79,12 @@ def test_who_sees_what_in_the_queue(world, as_user, pending, role):
         ("contributor", 403),
         ("auditor", 403),
         ("outsider", 404),
-        (None, 302),
+        ("anonymous", 302),
     ],
 )
-def test_who_may_decide(world, as_user, pending, role, status):
+def test_who_may_decide(world, as_user, user_in_role, pending, role, status):
     before = fingerprint()
-    response = as_user(_user(world, role)).post(
+    response = as_user(user_in_role(role)).post(
         _url(world, pending, "/decide"), data={"outcome": "approved", "comment": "ok"}
     )
     assert response.status_code == status
@@ -98,7 +93,7 @@ def test_who_may_decide(world, as_user, pending, role, status):
         assert pending.status == CheckpointStatus.APPROVED
     else:
         assert pending.status == CheckpointStatus.PENDING and unchanged(before)
-        if role is None:
+        if role == "anonymous":
             assert "/login" in response.headers["Location"]
 
 
@@ -111,16 +106,16 @@ def test_who_may_decide(world, as_user, pending, role, status):
         ("contributor", 302),
         ("auditor", 403),
         ("outsider", 404),
-        (None, 302),
+        ("anonymous", 302),
     ],
 )
-def test_who_may_request(world, as_user, role, status):
+def test_who_may_request(world, as_user, user_in_role, role, status):
     initiative, users = world["initiative"], world["users"]
     own_every_phase(initiative, users["leader"])
     meet_all(initiative.phases[0].criteria, users["contributor"])
     db.session.commit()
     url = _phase_url(initiative, 0)
-    response = as_user(_user(world, role)).post(url, data={"note": "ready"})
+    response = as_user(user_in_role(role)).post(url, data={"note": "ready"})
     assert response.status_code == status
     db.session.expire_all()
     requested = initiative.phases[0].status == PhaseStatus.IN_REVIEW
@@ -149,7 +144,7 @@ def test_bad_decisions_answer_400_with_the_reason(world, as_user, pending):
     assert "Say why, so the team knows what to change." in response.get_data(as_text=True)
     response = client.post(_url(world, pending, "/decide"), data={"outcome": "maybe"})
     assert response.status_code == 400
-    criteria_ops.reopen(pending.phase.criteria[0])
+    criteria_ops.reopen(pending.phase.criteria[0], world["users"]["contributor"])
     db.session.commit()
     before = fingerprint()
     response = client.post(_url(world, pending, "/decide"), data={"outcome": "approved"})

@@ -16,6 +16,7 @@ from governance.gates.rules import evaluate
 from governance.lineage import operations as ops
 from governance.lineage.graph import Direction, reach_depths, subgraph
 from governance.lineage.models import LineageArtifact, LineageEdge
+from governance.permissions import Action, someone_who_may
 from governance.portfolio import operations as portfolio
 
 _orgs = itertools.count(1)
@@ -99,11 +100,16 @@ def test_walks_on_random_graphs_with_cycles_end_and_count_each_node_once(app, ca
 def test_a_long_cycle_is_bounded_by_depth(world, db):
     org = world["org"]
     ring = [
-        ops.register_artifact(org, ArtifactKind.DATASET, ops.ArtifactInput("ring", f"d{i}"))
+        ops.register_artifact(
+            org,
+            world["users"]["contributor"],
+            ArtifactKind.DATASET,
+            ops.ArtifactInput("ring", f"d{i}"),
+        )
         for i in range(60)
     ]
     for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
-        ops.add_edge(a, b, EdgeKind.DERIVED_FROM)
+        ops.add_edge(a, b, EdgeKind.DERIVED_FROM, world["users"]["contributor"])
     depths = reach_depths(org.id, [ring[0].id], Direction.DOWNSTREAM, 10)
     assert sorted(depths.values()) == list(range(11))
     everything = reach_depths(org.id, [ring[0].id], Direction.BOTH, 500)  # capped at 50
@@ -112,7 +118,7 @@ def test_a_long_cycle_is_bounded_by_depth(world, db):
 
 def _make(org, initiative, kind, name, **extra):
     data = ops.ArtifactInput("t", name, initiative_id=initiative.id, **extra)
-    return ops.register_artifact(org, kind, data)
+    return ops.register_artifact(org, someone_who_may(Action.CONTRIBUTE, org.id), kind, data)
 
 
 def test_models_need_lineage_to_a_source(world, db):
@@ -121,11 +127,11 @@ def test_models_need_lineage_to_a_source(world, db):
     assert not result.passed and "no model" in result.failures[0].reason
     model = _make(org, initiative, ArtifactKind.MODEL, "m")
     data = _make(org, initiative, ArtifactKind.DATASET, "d")
-    ops.add_edge(data, model, EdgeKind.TRAINED_ON)
+    ops.add_edge(data, model, EdgeKind.TRAINED_ON, world["users"]["contributor"])
     result = evaluate("models_have_lineage_to_source", initiative)
     assert [f.record for f in result.failures] == ["Model m"]
     source = _make(org, initiative, ArtifactKind.DATA_SOURCE, "s")
-    ops.add_edge(source, data, EdgeKind.DERIVED_FROM)
+    ops.add_edge(source, data, EdgeKind.DERIVED_FROM, world["users"]["contributor"])
     assert evaluate("models_have_lineage_to_source", initiative).passed
 
 
@@ -135,19 +141,19 @@ def test_each_model_is_traced_on_its_own_and_cycles_end(world, db):
     looped = _make(org, initiative, ArtifactKind.MODEL, "looped")
     source = _make(org, initiative, ArtifactKind.DATA_SOURCE, "s")
     first = _make(org, initiative, ArtifactKind.DATASET, "d0")
-    ops.add_edge(source, first, EdgeKind.DERIVED_FROM)
+    ops.add_edge(source, first, EdgeKind.DERIVED_FROM, world["users"]["contributor"])
     previous = first
     for n in range(1, 6):  # a chain of datasets: the source is six steps up
         dataset = _make(org, initiative, ArtifactKind.DATASET, f"d{n}")
-        ops.add_edge(previous, dataset, EdgeKind.DERIVED_FROM)
+        ops.add_edge(previous, dataset, EdgeKind.DERIVED_FROM, world["users"]["contributor"])
         previous = dataset
-    ops.add_edge(previous, traced, EdgeKind.TRAINED_ON)
+    ops.add_edge(previous, traced, EdgeKind.TRAINED_ON, world["users"]["contributor"])
     # A loop of its own, with no source anywhere upstream: reported, and the walk ends.
     other = _make(org, initiative, ArtifactKind.DATASET, "loop")
-    ops.add_edge(other, looped, EdgeKind.TRAINED_ON)
-    ops.add_edge(looped, other, EdgeKind.FEEDS)
+    ops.add_edge(other, looped, EdgeKind.TRAINED_ON, world["users"]["contributor"])
+    ops.add_edge(looped, other, EdgeKind.FEEDS, world["users"]["contributor"])
     # While the traced model feeds the loop, the loop is traced through it; not without.
-    ops.add_edge(traced, other, EdgeKind.FEEDS)
+    ops.add_edge(traced, other, EdgeKind.FEEDS, world["users"]["contributor"])
     result = evaluate("models_have_lineage_to_source", initiative)
     assert [f.record for f in result.failures] == []
     ops.remove_edge(
@@ -155,7 +161,8 @@ def test_each_model_is_traced_on_its_own_and_cycles_end(world, db):
             sa.select(LineageEdge).where(
                 LineageEdge.source_id == traced.id, LineageEdge.target_id == other.id
             )
-        )
+        ),
+        world["users"]["contributor"],
     )
     result = evaluate("models_have_lineage_to_source", initiative)
     assert [f.record for f in result.failures] == ["Model looped"]
@@ -173,13 +180,14 @@ def test_production_versions_must_be_registered(world, db):
     result = evaluate("production_versions_registered", initiative)
     assert [f.record for f in result.failures] == ["Deployment api"]
     version = _make(org, initiative, ArtifactKind.MODEL_VERSION, "m@1")
-    ops.add_edge(version, deployment, EdgeKind.DEPLOYED_AS)
-    ops.add_edge(version, staging, EdgeKind.DEPLOYED_AS)
+    ops.add_edge(version, deployment, EdgeKind.DEPLOYED_AS, world["users"]["contributor"])
+    ops.add_edge(version, staging, EdgeKind.DEPLOYED_AS, world["users"]["contributor"])
     result = evaluate("production_versions_registered", initiative)
     assert "a version number, an owner, its model" in result.failures[0].reason
     model = _make(org, initiative, ArtifactKind.MODEL, "m")
     ops.update_artifact(
         version,
+        world["users"]["contributor"],
         None,
         ops.ArtifactInput("t", "m@1", "1", "Ann", parent_id=model.id, initiative_id=initiative.id),
     )

@@ -11,8 +11,7 @@ from governance.audit import AuditEvent
 from governance.enums import ArtifactKind, EdgeKind, Environment
 from governance.lineage import operations as ops
 from governance.lineage.models import LineageArtifact, LineageEdge, RollbackPlan
-
-ROLES = ["admin", "leader", "pmo", "contributor", "auditor", "outsider", "anonymous"]
+from tests.conftest import ROLES
 
 
 def _expect(**given):
@@ -30,7 +29,7 @@ def chain(world, db):
 
     def make(kind, name, **extra):
         data = ops.ArtifactInput("acme", name, initiative_id=initiative.id, **extra)
-        return ops.register_artifact(org, kind, data)
+        return ops.register_artifact(org, world["users"]["contributor"], kind, data)
 
     source = make(ArtifactKind.DATA_SOURCE, "scans")
     dataset = make(ArtifactKind.DATASET, "parcels")
@@ -39,9 +38,9 @@ def chain(world, db):
         ArtifactKind.MODEL_VERSION, "fraud@1", version_tag="1", owner="Ann", parent_id=model.id
     )
     deployment = make(ArtifactKind.DEPLOYMENT, "fraud-api", environment=Environment.PRODUCTION)
-    ops.add_edge(source, dataset, EdgeKind.DERIVED_FROM)
-    ops.add_edge(dataset, version, EdgeKind.TRAINED_ON)
-    ops.add_edge(version, deployment, EdgeKind.DEPLOYED_AS)
+    ops.add_edge(source, dataset, EdgeKind.DERIVED_FROM, world["users"]["contributor"])
+    ops.add_edge(dataset, version, EdgeKind.TRAINED_ON, world["users"]["contributor"])
+    ops.add_edge(version, deployment, EdgeKind.DEPLOYED_AS, world["users"]["contributor"])
     db.session.commit()
     return {
         "source": source,
@@ -78,13 +77,18 @@ PAGES = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page,expected", PAGES, ids=[p[0] for p in PAGES])
-def test_who_may_open_each_lineage_page(world, chain, as_user, role, page, expected):
-    response = as_user(world["users"].get(role)).get(_paths(chain)[page])
+def test_who_may_open_each_lineage_page(world, chain, as_user, user_in_role, role, page, expected):
+    response = as_user(user_in_role(role)).get(_paths(chain)[page])
     assert response.status_code == expected[role]
 
 
 def test_another_organizations_artifact_is_not_found(world, chain, as_user, db):
-    other = ops.register_artifact(world["other"], ArtifactKind.DATASET, ops.ArtifactInput("g", "x"))
+    other = ops.register_artifact(
+        world["other"],
+        world["users"]["outsider"],
+        ArtifactKind.DATASET,
+        ops.ArtifactInput("g", "x"),
+    )
     db.session.commit()
     client = as_user(world["users"]["leader"])
     assert client.get(f"/orgs/acme-freight/lineage/{other.id}").status_code == 404
@@ -288,13 +292,16 @@ def test_the_lineage_page_queries_and_draws_a_bounded_graph_whatever_the_size(
 
     monkeypatch.setattr(q, "GRAPH_LIMIT", 4)
     client = as_user(world["users"]["auditor"])
+    contributor = world["users"]["contributor"]
+    contributor_id = contributor.id
     client.get("/orgs/acme-freight/lineage")
     small, _ = _index_queries(db, client)
     org, initiative = world["org"], world["initiative"]
     org = db.session.get(type(org), org.id)
+    by = db.session.get(type(contributor), contributor_id)
     for n in range(20):
         data = ops.ArtifactInput("acme", f"table-{n}", initiative_id=initiative.id)
-        ops.register_artifact(org, ArtifactKind.DATASET, data)
+        ops.register_artifact(org, by, ArtifactKind.DATASET, data)
     db.session.commit()
     big, page = _index_queries(db, client)
     assert big == small

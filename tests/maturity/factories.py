@@ -32,9 +32,10 @@ def grow(org: Any, user: Any, initiatives: int) -> None:
         initiative = initiative_ops.create_initiative(program, f"Initiative {n}")
         maturity.record_assessment(initiative, user, TODAY - timedelta(days=120), scores(2))
         maturity.record_assessment(initiative, user, TODAY - timedelta(days=10), scores(3))
-        objective = objectives.create_objective(initiative, "Cut losses", ValueDriver.COST)
+        objective = objectives.create_objective(initiative, user, "Cut losses", ValueDriver.COST)
         kpi = objectives.create_kpi(
             objective,
+            user,
             "Loss rate",
             unit="%",
             direction=Direction.DECREASE,
@@ -42,10 +43,11 @@ def grow(org: Any, user: Any, initiatives: int) -> None:
             target=Decimal(5),
         )
         for days, value in ((60, 9), (30, 8), (5, 7)):
-            objectives.record_measurement(kpi, TODAY - timedelta(days=days), Decimal(value))
+            objectives.record_measurement(kpi, user, TODAY - timedelta(days=days), Decimal(value))
         for category in (RiskCategory.DRIFT, RiskCategory.VENDOR):
             risks.create_risk(
                 org,
+                user,
                 title=f"{category} risk {n}",
                 category=category,
                 likelihood=1 + n % 5,

@@ -25,6 +25,7 @@ from governance.maturity.models import (
     Objective,
 )
 from governance.maturity.rules import evaluate_threshold
+from governance.permissions import Action, someone_who_may
 from tests.maturity.factories import scores
 
 TODAY = date.today()
@@ -32,6 +33,11 @@ TODAY = date.today()
 
 def _count(db, model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _by(record):
+    """Who acts: a leader of the record's organization (the operations check the right)."""
+    return someone_who_may(Action.MANAGE, record.organization_id)
 
 
 def _base(world):
@@ -90,17 +96,22 @@ def test_every_dimension_assessed_names_the_missing_dimensions(world, db):
         in evaluate("every_dimension_assessed", initiative).failures[0].reason
     )
     partial = scores(3)[:6]
-    maturity.record_assessment(initiative, None, TODAY, partial)
+    maturity.record_assessment(initiative, world["users"]["contributor"], TODAY, partial)
     result = evaluate("every_dimension_assessed", initiative)
     assert [f.record for f in result.failures] == ["Operations", "Knowledge and people"]
     with pytest.raises(DomainError, match="not a dimension"):
-        maturity.record_assessment(initiative, None, TODAY, [maturity.DimensionScore("x", 3)])
+        maturity.record_assessment(
+            initiative, world["users"]["contributor"], TODAY, [maturity.DimensionScore("x", 3)]
+        )
 
 
 def _kpi(initiative, baseline=Decimal(71), target=Decimal(92)):
-    objective = objectives.create_objective(initiative, "Catch fraud", ValueDriver.RISK)
+    objective = objectives.create_objective(
+        initiative, _by(initiative), "Catch fraud", ValueDriver.RISK
+    )
     return objectives.create_kpi(
         objective,
+        _by(objective),
         "Catch rate",
         unit="%",
         direction=Direction.INCREASE,
@@ -174,7 +185,9 @@ def test_objective_kpi_and_measurement_forms(world, as_user, db):
     ],
 )
 def test_a_bad_kpi_is_refused_and_saves_nothing(world, as_user, db, data, message):
-    objective = objectives.create_objective(world["initiative"], "Grow", ValueDriver.REVENUE)
+    objective = objectives.create_objective(
+        world["initiative"], _by(world["initiative"]), "Grow", ValueDriver.REVENUE
+    )
     db.session.commit()
     response = as_user(world["users"]["leader"]).post(
         f"{_base(world)}/objectives/{objective.id}/kpis/new", data=data
@@ -197,9 +210,9 @@ def test_objective_rules_name_what_is_missing_or_stale(world, db):
         evaluate("kpis_measured_recently", initiative).failures[0].reason
         == "has never been measured"
     )
-    objectives.record_measurement(kpi, TODAY - timedelta(days=91), Decimal(80))
+    objectives.record_measurement(kpi, _by(kpi), TODAY - timedelta(days=91), Decimal(80))
     assert "last measured" in evaluate("kpis_measured_recently", initiative).failures[0].reason
-    objectives.record_measurement(kpi, TODAY - timedelta(days=89), Decimal(81))
+    objectives.record_measurement(kpi, _by(kpi), TODAY - timedelta(days=89), Decimal(81))
     assert evaluate("kpis_measured_recently", initiative).passed
 
 
@@ -207,13 +220,17 @@ def test_a_kpi_threshold_criterion_is_evaluated_from_the_measurements(world, db)
     initiative = world["initiative"]
     kpi = _kpi(initiative)
     phase = initiative.phases[-1]
-    limit = objectives.add_kpi_threshold(phase, kpi, Comparator.AT_LEAST, Decimal(92), 30)
+    limit = objectives.add_kpi_threshold(
+        phase, _by(phase), kpi, Comparator.AT_LEAST, Decimal(92), 30
+    )
     criterion = db.session.get(ExitCriterion, limit.criterion_id)
     assert criterion.rule == "kpi_threshold" and "≥ 92%" in criterion.title
     assert criterion.position == len(phase.criteria)  # appended after the seed criteria
     assert "no measurement" in evaluate_threshold(criterion).failures[0].reason
     for days, value in ((40, 85), (20, 93.5), (10, 91.9), (1, 94)):
-        objectives.record_measurement(kpi, TODAY - timedelta(days=days), Decimal(str(value)))
+        objectives.record_measurement(
+            kpi, _by(kpi), TODAY - timedelta(days=days), Decimal(str(value))
+        )
     result = evaluate_threshold(criterion)
     assert not result.passed and len(result.failures) == 1  # 85 is outside the window
     assert "91.9 % is not ≥ 92" in result.failures[0].reason
@@ -229,12 +246,12 @@ def test_each_threshold_criterion_is_judged_by_its_own_threshold(world, db):
     initiative = world["initiative"]
     kpi = _kpi(initiative)
     strict = objectives.add_kpi_threshold(
-        initiative.phases[-1], kpi, Comparator.AT_LEAST, Decimal(99), 30
+        initiative.phases[-1], _by(initiative.phases[-1]), kpi, Comparator.AT_LEAST, Decimal(99), 30
     )
     lenient = objectives.add_kpi_threshold(
-        initiative.phases[0], kpi, Comparator.AT_LEAST, Decimal(50), 30
+        initiative.phases[0], _by(initiative.phases[0]), kpi, Comparator.AT_LEAST, Decimal(50), 30
     )
-    objectives.record_measurement(kpi, TODAY - timedelta(days=2), Decimal(90))
+    objectives.record_measurement(kpi, _by(kpi), TODAY - timedelta(days=2), Decimal(90))
     db.session.flush()
     states = {
         s.criterion.id: s
@@ -285,8 +302,10 @@ def test_the_initiative_page_issues_as_many_queries_for_1_and_5_kpi_thresholds(
     initiative = world["initiative"]
     path, phases = _base(world), list(initiative.phases)
     kpi = _kpi(initiative)
-    objectives.record_measurement(kpi, TODAY - timedelta(days=3), Decimal(90))
-    objectives.add_kpi_threshold(phases[-1], kpi, Comparator.AT_LEAST, Decimal(92), 30)
+    objectives.record_measurement(kpi, _by(kpi), TODAY - timedelta(days=3), Decimal(90))
+    objectives.add_kpi_threshold(
+        phases[-1], _by(phases[-1]), kpi, Comparator.AT_LEAST, Decimal(92), 30
+    )
     db.session.commit()
     client = as_user(world["users"]["contributor"])
     assert client.get(path).status_code == 200
@@ -298,7 +317,7 @@ def test_the_initiative_page_issues_as_many_queries_for_1_and_5_kpi_thresholds(
         (Comparator.AT_MOST, Comparator.ABOVE, Comparator.BELOW, Comparator.AT_LEAST),
         strict=False,
     ):
-        objectives.add_kpi_threshold(phase, kpi, comparator, Decimal(91), 7)
+        objectives.add_kpi_threshold(phase, _by(phase), kpi, comparator, Decimal(91), 7)
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(KpiThreshold)) == 5
     assert _page_queries(app, db, client, path) == one
@@ -311,15 +330,27 @@ def test_thresholds_evaluated_together_match_each_evaluated_alone(world, db):
     kpi, other = _kpi(initiative), _kpi(initiative)
     phases = list(initiative.phases)
     limits = [
-        objectives.add_kpi_threshold(phases[0], kpi, Comparator.AT_LEAST, Decimal(92), 30),
-        objectives.add_kpi_threshold(phases[0], kpi, Comparator.AT_MOST, Decimal(93), 5),
-        objectives.add_kpi_threshold(phases[1], kpi, Comparator.ABOVE, Decimal("91.9"), 60),
-        objectives.add_kpi_threshold(phases[1], other, Comparator.BELOW, Decimal(80), 30),
-        objectives.add_kpi_threshold(phases[-1], other, Comparator.AT_LEAST, Decimal(1), 1),
+        objectives.add_kpi_threshold(
+            phases[0], _by(phases[0]), kpi, Comparator.AT_LEAST, Decimal(92), 30
+        ),
+        objectives.add_kpi_threshold(
+            phases[0], _by(phases[0]), kpi, Comparator.AT_MOST, Decimal(93), 5
+        ),
+        objectives.add_kpi_threshold(
+            phases[1], _by(phases[1]), kpi, Comparator.ABOVE, Decimal("91.9"), 60
+        ),
+        objectives.add_kpi_threshold(
+            phases[1], _by(phases[1]), other, Comparator.BELOW, Decimal(80), 30
+        ),
+        objectives.add_kpi_threshold(
+            phases[-1], _by(phases[-1]), other, Comparator.AT_LEAST, Decimal(1), 1
+        ),
     ]
     for days, value in ((40, 85), (20, 93.5), (10, 91.9), (1, 94), (0, 92)):
-        objectives.record_measurement(kpi, TODAY - timedelta(days=days), Decimal(str(value)))
-    objectives.record_measurement(other, TODAY - timedelta(days=12), Decimal(79))
+        objectives.record_measurement(
+            kpi, _by(kpi), TODAY - timedelta(days=days), Decimal(str(value))
+        )
+    objectives.record_measurement(other, _by(other), TODAY - timedelta(days=12), Decimal(79))
     db.session.flush()
     criteria = [db.session.get(ExitCriterion, limit.criterion_id) for limit in limits]
     together = evaluate_thresholds(criteria)

@@ -17,8 +17,7 @@ from governance.gates.models import ExitCriterion
 from governance.people.models import Membership
 from governance.permissions import ROLE_TABLE, Action, can
 from governance.portfolio.models import Initiative, Program
-
-ROLES = ["admin", "leader", "pmo", "contributor", "auditor", "outsider", "anonymous"]
+from tests.conftest import ROLES
 
 
 def _expect(**given: int) -> dict[str, int]:
@@ -76,8 +75,8 @@ READS = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page,expected", READS, ids=[r[0] for r in READS])
-def test_who_may_open_each_page(world, as_user, role, page, expected):
-    client = as_user(world["users"].get(role))
+def test_who_may_open_each_page(world, as_user, user_in_role, role, page, expected):
+    client = as_user(user_in_role(role))
     response = client.get(_paths(world)[page])
     assert response.status_code == expected[role]
 
@@ -106,14 +105,14 @@ WRITES: list[tuple[str, dict[str, Any], dict[str, int]]] = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page,data,expected", WRITES, ids=[w[0] for w in WRITES])
-def test_who_may_change_what(world, as_user, db, role, page, data, expected):
+def test_who_may_change_what(world, as_user, user_in_role, db, role, page, data, expected):
     data = dict(data)
     if page == "initiative_edit":
         data["program_id"] = str(world["initiative"].program_id)
         data["owner_id"] = "None"
         data["version"] = str(world["initiative"].version)
     before_audit = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
-    response = as_user(world["users"].get(role)).post(_paths(world)[page], data=data)
+    response = as_user(user_in_role(role)).post(_paths(world)[page], data=data)
     assert response.status_code == expected[role], response.get_data(as_text=True)[:300]
     db.session.expire_all()
     after_audit = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))

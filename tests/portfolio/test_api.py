@@ -6,17 +6,6 @@ import pytest
 import sqlalchemy as sa
 
 from governance.people.models import ApiToken
-from governance.people.operations import create_token
-
-
-@pytest.fixture
-def token_for(db):
-    def factory(user, org=None):
-        _token, plain = create_token(user, org)
-        db.session.commit()
-        return {"Authorization": f"Bearer {plain}"}
-
-    return factory
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from governance.audit import AuditEvent
 from governance.enums import RiskCategory, RiskStatus
 from governance.risks import operations as risks
 from governance.risks.models import Risk
+from tests.conftest import ROLES
 
-ROLES = ["admin", "leader", "pmo", "contributor", "auditor", "outsider", "anonymous"]
 GOOD = {
     "title": "Model drifts after peak",
     "category": "drift",
@@ -48,17 +48,17 @@ PAGES = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("path,expected", PAGES, ids=[p for p, _ in PAGES])
-def test_who_may_open_each_page(world, as_user, role, path, expected):
+def test_who_may_open_each_page(world, as_user, user_in_role, role, path, expected):
     path = path.format(i=f"/orgs/acme-freight/initiatives/{world['initiative'].id}")
-    response = as_user(world["users"].get(role)).get(path)
+    response = as_user(user_in_role(role)).get(path)
     assert response.status_code == expected[role]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_who_may_add_a_risk(world, as_user, db, role):
+def test_who_may_add_a_risk(world, as_user, user_in_role, db, role):
     expected = _expect(members=302, auditor=403)[role]
     before = _count(db, AuditEvent)
-    response = as_user(world["users"].get(role)).post("/orgs/acme-freight/risks/new", data=GOOD)
+    response = as_user(user_in_role(role)).post("/orgs/acme-freight/risks/new", data=GOOD)
     assert response.status_code == expected
     db.session.expire_all()
     saved = expected == 302 and role != "anonymous"  # anonymous is redirected to the login
@@ -89,7 +89,12 @@ def test_a_bad_risk_is_refused_and_saves_nothing(world, as_user, db, change, mes
 
 def test_a_risk_of_another_organization_or_initiative_is_refused(world, as_user, db):
     foreign = risks.create_risk(
-        world["other"], title="x", category=RiskCategory.VENDOR, likelihood=1, impact=1
+        world["other"],
+        world["users"]["outsider"],
+        title="x",
+        category=RiskCategory.VENDOR,
+        likelihood=1,
+        impact=1,
     )
     db.session.commit()
     leader = as_user(world["users"]["leader"])
@@ -100,7 +105,12 @@ def test_a_risk_of_another_organization_or_initiative_is_refused(world, as_user,
 
 def test_editing_a_risk_keeps_optimistic_locking(world, as_user, db):
     risk = risks.create_risk(
-        world["org"], title="Vendor outage", category=RiskCategory.VENDOR, likelihood=2, impact=3
+        world["org"],
+        world["users"]["contributor"],
+        title="Vendor outage",
+        category=RiskCategory.VENDOR,
+        likelihood=2,
+        impact=3,
     )
     db.session.commit()
     leader = as_user(world["users"]["leader"])
@@ -137,6 +147,7 @@ def test_the_register_pages_by_score_and_keeps_its_filters(world, as_user, db):
         made.append(
             risks.create_risk(
                 org,
+                world["users"]["contributor"],
                 title=f"Risk {n:02d}",
                 category=RiskCategory.DRIFT,
                 likelihood=likelihood,
@@ -148,7 +159,12 @@ def test_the_register_pages_by_score_and_keeps_its_filters(world, as_user, db):
     for n in range(3):
         made.append(
             risks.create_risk(
-                org, title=f"Vendor {n}", category=RiskCategory.VENDOR, likelihood=5, impact=5
+                org,
+                world["users"]["contributor"],
+                title=f"Vendor {n}",
+                category=RiskCategory.VENDOR,
+                likelihood=5,
+                impact=5,
             )
         )
     db.session.commit()
@@ -170,10 +186,20 @@ def test_the_register_pages_by_score_and_keeps_its_filters(world, as_user, db):
 
 def test_a_cursor_from_another_organization_shows_the_first_page(world, as_user, db):
     mine = risks.create_risk(
-        world["org"], title="Ours", category=RiskCategory.VENDOR, likelihood=2, impact=2
+        world["org"],
+        world["users"]["contributor"],
+        title="Ours",
+        category=RiskCategory.VENDOR,
+        likelihood=2,
+        impact=2,
     )
     foreign = risks.create_risk(
-        world["other"], title="Theirs", category=RiskCategory.VENDOR, likelihood=5, impact=5
+        world["other"],
+        world["users"]["outsider"],
+        title="Theirs",
+        category=RiskCategory.VENDOR,
+        likelihood=5,
+        impact=5,
     )
     db.session.commit()
     leader = as_user(world["users"]["leader"])
@@ -188,7 +214,12 @@ def test_a_cursor_from_another_organization_shows_the_first_page(world, as_user,
 @pytest.mark.parametrize("role,edits", [("contributor", True), ("auditor", False), ("pmo", True)])
 def test_only_contributors_see_edit_links_in_the_register(world, as_user, db, role, edits):
     risk = risks.create_risk(
-        world["org"], title="Ours", category=RiskCategory.VENDOR, likelihood=2, impact=2
+        world["org"],
+        world["users"]["contributor"],
+        title="Ours",
+        category=RiskCategory.VENDOR,
+        likelihood=2,
+        impact=2,
     )
     db.session.commit()
     html = as_user(world["users"][role]).get("/orgs/acme-freight/risks").get_data(as_text=True)
