@@ -222,8 +222,8 @@ def token_for(app: Flask) -> Callable[..., dict[str, str]]:
 def build_world() -> dict[str, Any]:
     """Two client organizations; a member of each role in the first, an admin, and an outsider
     (a leader of the second). Commits."""
-    org = people.create_organization("acme-freight", "Acme Freight")
-    other = people.create_organization("globex-health", "Globex Health")
+    org = portfolio.create_organization("acme-freight", "Acme Freight")
+    other = portfolio.create_organization("globex-health", "Globex Health")
 
     def user(name: str, org: Organization | None, role: Role | None, admin: bool = False) -> User:
         made = people.create_user(

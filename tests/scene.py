@@ -17,7 +17,8 @@ from governance.enums import (
 )
 from governance.extensions import db
 from governance.gates import checkpoints as checkpoint_ops
-from governance.gates.phases import is_evaluated, stage_gates_of
+from governance.gates.assessment import is_evaluated
+from governance.gates.queries import stage_gates_of
 from governance.lineage import operations as lineage_ops
 from governance.maturity import operations as maturity_ops
 from governance.risks import operations as risk_ops

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import threading
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from governance import rollups
 from governance.dashboards import figures as dashboards
 from governance.decisions.chain import lock_chain
 from governance.enums import RiskCategory
+from governance.people import operations as people
 from governance.portfolio.models import Organization
 from governance.risks import operations as risk_ops
 from governance.rollups import DataVersion
@@ -34,7 +36,13 @@ def _organization_row(db: Any, org_id: int) -> tuple[Any, ...]:
 
 
 def _new_risk(org: Organization) -> None:
-    risk_ops.create_risk(org, title="Drift", category=list(RiskCategory)[0], likelihood=2, impact=2)
+    # An admin of the installation writes it: no membership row, so the risk is the only write.
+    admin = people.create_user(
+        f"risk-writer-{uuid.uuid4().hex[:8]}@example.com", "Risk writer", "x" * 12, is_admin=True
+    )
+    risk_ops.create_risk(
+        org, admin, title="Drift", category=list(RiskCategory)[0], likelihood=2, impact=2
+    )
 
 
 def test_a_write_in_an_organization_leaves_its_row_alone(db, make_org, make_initiative):
