@@ -39,7 +39,8 @@ def test_a_record_without_a_page_has_no_link(app):
 def test_a_lineage_rule_names_the_failing_artifact(world, db):
     org, initiative = world["org"], world["initiative"]
     data = lineage_ops.ArtifactInput("t", "m", initiative_id=initiative.id)
-    model = lineage_ops.register_artifact(org, ArtifactKind.MODEL, data)
+    contributor = world["users"]["contributor"]
+    model = lineage_ops.register_artifact(org, contributor, ArtifactKind.MODEL, data)
     result = evaluate("models_have_lineage_to_source", initiative)
     assert result.failures[0].about == RecordRef("lineage_artifact", model.id)
 
