@@ -22,7 +22,14 @@ from governance.maturity.models import (
     MaturityScore,
     Objective,
 )
-from governance.people.models import ApiToken, Membership, User
+from governance.people.models import (
+    ApiToken,
+    IdempotencyKey,
+    Membership,
+    SignInFailure,
+    User,
+    UserSession,
+)
 from governance.portfolio.models import Engagement, Initiative, Organization, Program
 from governance.risks.models import Risk
 from governance.rollups import DataVersion
@@ -45,6 +52,9 @@ __all__ = [
     "Program",
     "RollbackPlan",
     "User",
+    "UserSession",
+    "IdempotencyKey",
+    "SignInFailure",
     "MaturityAssessment",
     "MaturityScore",
     "Objective",

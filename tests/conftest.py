@@ -15,13 +15,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, g
 from flask.testing import FlaskClient
-from flask_login import FlaskLoginClient
 
 from governance import create_app
 from governance.audit import set_request_actor
 from governance.enums import Role
 from governance.extensions import db as _db
 from governance.people import operations as people
+from governance.people import sessions
 from governance.people.models import User
 from governance.permissions import forget_roles
 from governance.portfolio import operations as portfolio
@@ -92,9 +92,24 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{target}"
 
 
+class SessionLoginClient(FlaskClient):
+    """`app.test_client(user=...)`: a client signed in as the login page signs in, through a
+    server-side session (committed in a context of its own)."""
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            with self.application.app_context():
+                key = sessions.start_session(user)
+                _db.session.commit()
+            with self.session_transaction() as sess:
+                sess["_user_id"] = key
+                sess["_fresh"] = True
+
+
 def new_app(database_url: str, **extra: Any) -> Flask:
     app = create_app(base_config(database_url, **extra))
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = SessionLoginClient
 
     def _fresh_globals() -> None:
         # Tests keep an app context open, which requests then share; start each request

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import abort, g, request
 from flask_smorest import abort as smorest_abort
 
+from governance.api.idempotency import idempotent
 from governance.audit import set_request_actor
 from governance.extensions import db
 from governance.people.models import ApiToken, User
@@ -37,7 +38,8 @@ def token_required(view: F) -> F:
         g.api_token = token
         g.api_user = token.user
         set_request_actor(token.user_id)
-        return view(*args, **kwargs)
+        # Every API POST honours Idempotency-Key, here where every API request passes.
+        return idempotent(token, lambda: view(*args, **kwargs))
 
     return cast(F, wrapper)
 

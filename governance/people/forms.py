@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
+    EqualTo,
     Length,
 )
 
@@ -36,4 +37,17 @@ class UserForm(FlaskForm):
         "Initial password",
         description="At least 8 characters. Share it privately; the person can sign in at once.",
         validators=[DataRequired(), Length(min=8, max=200)],
+    )
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password",
+        description="At least 8 characters. Your other sessions are signed out.",
+        validators=[DataRequired(), Length(max=200)],
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", message="The two do not match.")],
     )

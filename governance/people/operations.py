@@ -9,20 +9,42 @@ from governance.enums import Role
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.people.models import ApiToken, Membership, User
+from governance.people.sessions import end_sessions
 from governance.portfolio.models import Organization
 
 TOKEN_PREFIX = "gov_"  # noqa: S105 — a label, not a secret
+
+
+MIN_PASSWORD = 8
 
 
 def create_user(email: str, name: str, password: str, *, is_admin: bool = False) -> User:
     email = email.strip().lower()
     if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
         raise DomainError(f"A user with the email {email} already exists.", field="email")
-    if len(password) < 8:
-        raise DomainError("The password must have at least 8 characters.", field="password")
+    _check_new_password(password, "password")
     user = User(email=email, name=name.strip() or email, is_admin=is_admin)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _check_new_password(password: str, field: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(
+            f"The password must have at least {MIN_PASSWORD} characters.", field=field
+        )
+
+
+def change_password(user: User, current: str, new: str, *, keep_session: str | None) -> User:
+    """A person changes their own password; every other session of theirs ends (whoever
+    knew the old password, or holds a copied cookie, is out), the one they use stays."""
+    if not user.check_password(current):
+        raise DomainError("That is not your current password.", field="current_password")
+    _check_new_password(new, "new_password")
+    user.set_password(new)
+    end_sessions(user, keep=keep_session)
     db.session.flush()
     return user
 
@@ -92,5 +114,8 @@ def set_active(user: User, active: bool, by: User) -> User:
     if user.id == by.id and not active:
         raise DomainError("You cannot deactivate your own account.")
     user.active = active
+    if not active:
+        # Reactivating must not bring yesterday's cookies back to life.
+        end_sessions(user)
     db.session.flush()
     return user

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from governance.extensions import db
+from governance.extensions import db, login_manager
+
+# Seconds a client should wait before trying again while the database does not answer.
+RETRY_AFTER = "30"
 
 CODES = {
     400: "bad_request",
@@ -88,6 +93,25 @@ def _stale(error: StaleDataError) -> Response | tuple[str, int]:
     return render_template("error.html", status=409, message=message), 409
 
 
+def _unavailable(error: Exception) -> Response:
+    """The database does not answer (down, unreachable, cannot be opened, pool exhausted):
+    503 with Retry-After, a page for people and the JSON error for the API, never a 500."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()
+    # Who is signed in could not be read either: the page is drawn for nobody, so drawing it
+    # asks nothing more of the database.
+    g._login_user = login_manager.anonymous_user()
+    message = "The database is not answering right now. Please try again in a minute."
+    if wants_json():
+        response = json_error(503, message)
+    else:
+        response = make_response(render_template("error.html", status=503, message=message), 503)
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
 def _unexpected(error: Exception) -> Response | tuple[str, int]:
     db.session.rollback()
     if isinstance(error, HTTPException):
@@ -101,4 +125,6 @@ def _unexpected(error: Exception) -> Response | tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StaleDataError, _stale)
+    for unreachable in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.register_error_handler(unreachable, _unavailable)
     app.register_error_handler(InternalServerError, _unexpected)

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from governance.extensions import db, limiter
+from governance.web.errors import RETRY_AFTER
 
 bp = Blueprint("health", __name__)
 
@@ -19,5 +20,6 @@ def healthz() -> ResponseReturnValue:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+        body = {"status": "unavailable", "database": "unreachable"}
+        return jsonify(body), 503, {"Retry-After": RETRY_AFTER}
     return jsonify({"status": "ok"})
