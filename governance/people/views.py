@@ -48,13 +48,16 @@ def load_user(session_key: str) -> User | None:
 
 
 # Requests that must not need the database to answer (health checks, files).
-_NO_USER = {"static", "health.healthz", "assets.plotly_js"}
+_NO_USER = {"static", "health.healthz", "assets.plotly_js", "dashboards.favicon"}
 
 
 @bp.before_app_request
 def remember_actor() -> None:
-    # The audit trail records who made each change; the API sets this from its token.
-    if request.endpoint not in _NO_USER and current_user.is_authenticated:
+    # The audit trail records who made each change; the API sets this from its token (and
+    # never reads the web's session).
+    if request.endpoint in _NO_USER or request.path.startswith("/api/"):
+        return
+    if current_user.is_authenticated:
         set_request_actor(current_user.id)
 
 
