@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
@@ -96,6 +96,8 @@ def _stale(error: StaleDataError) -> Response | tuple[str, int]:
 def _unavailable(error: Exception) -> Response:
     """The database does not answer (down, unreachable, cannot be opened, pool exhausted):
     503 with Retry-After, a page for people and the JSON error for the API, never a 500."""
+    # Handled errors are not logged by Flask: operators must still see why.
+    current_app.logger.error("The database did not answer: %s", error)
     try:
         db.session.rollback()
     except SQLAlchemyError:
