@@ -42,7 +42,10 @@ def init_app(app: Flask) -> None:
         spec_kwargs={
             "info": {
                 "description": "Programs, initiatives, phases, checkpoints, decisions and lineage. "
-                "Authenticate with `Authorization: Bearer TOKEN` (see `flask create-token`)."
+                "Authenticate with `Authorization: Bearer TOKEN` (see `flask create-token`). "
+                "Every POST accepts an `Idempotency-Key` header: a retry with the same key and "
+                "request gets the first answer (`Idempotent-Replayed: true`) and records "
+                "nothing twice; keys are kept 24 hours."
             },
             "servers": [{"url": "/"}],
         },
