@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Flask
 
+DATABASE_CONNECT_TIMEOUT = 5  # seconds
+
 
 class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
@@ -71,3 +73,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A server that drops packets must not hold every request for minutes: give up
+        # connecting after a few seconds, and the request answers 503 (web/errors.py).
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"connect_timeout": DATABASE_CONNECT_TIMEOUT})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
