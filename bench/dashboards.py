@@ -64,11 +64,15 @@ def main() -> None:
             portfolio = ms(lambda: dashboards.portfolio_charts(None, today), args.repeat)
             client = app.test_client()
             from governance.people.operations import find_user
+            from governance.people.sessions import start_session
 
             with app.test_request_context():
+                # Sessions live on the server: the cookie carries a session's key.
                 leader = find_user("leader@example.com")
+                key = start_session(leader)
+                db.session.commit()
             with client.session_transaction() as session:
-                session["_user_id"] = str(leader.id)
+                session["_user_id"] = key
                 session["_fresh"] = True
             assert client.get("/orgs/northwind-logistics/dashboard").status_code == 200
             http = ms(

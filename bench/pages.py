@@ -29,6 +29,7 @@ from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.people.models import Membership, User
+from governance.people.sessions import start_session
 from governance.portfolio.models import Initiative, Organization
 from governance.rollups import renew
 from governance.web.startup import settle_heap
@@ -143,8 +144,12 @@ def _measure(
 ) -> tuple[float, float, int]:
     client = app.test_client()
     if who == "leader":
+        # Sessions live on the server: the cookie carries a session's key (people/sessions.py).
+        with app.app_context():
+            key = start_session(db.session.get(User, ctx["leader_id"]))
+            db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(ctx["leader_id"])
+            session["_user_id"] = key
             session["_fresh"] = True
     headers = {"Authorization": f"Bearer {ctx[who]}"} if who in ("token", "scoped") else {}
     queries = [0]
