@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from governance.database import UTCDateTime, utcnow
+from governance.database import UTCDateTime, as_of, utcnow
 from governance.extensions import db
 
 
@@ -66,10 +66,16 @@ SKIPPED = {"id", "version", "created_at", "updated_at"}
 
 
 @contextlib.contextmanager
-def acting_as(user_id: int | None) -> Iterator[None]:
+def acting_as(user_id: int | None, at: datetime | None = None) -> Iterator[None]:
+    """Outside a request, who acts (and, for replayed history such as the demo, when: see
+    governance.database.as_of)."""
     token = _actor_var.set(user_id)
     try:
-        yield
+        with as_of(at) if at is not None else contextlib.nullcontext():
+            yield
+            if at is not None:
+                # Audit events are written at flush: replayed history is flushed in its moment.
+                db.session.flush()
     finally:
         _actor_var.reset(token)
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from governance.audit import acting_as
+from governance.extensions import db
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 
@@ -42,3 +48,41 @@ def stage_gate_catalog() -> list[dict[str, Any]]:
     """The stage gates (pilot -> scale -> production) with their own exit criteria."""
     gates: list[dict[str, Any]] = load("phases.yaml")["stage_gates"]
     return gates
+
+
+@dataclass
+class Story:
+    """The demo's history, told in time order.
+
+    Each area's demo loader adds what happened, when and by whom (`at`); `tell` then replays
+    it all in time order, each step acting as its person at its moment, so the decision log's
+    hash chain is in time order, and every log entry and audit event carries the story's date
+    and person rather than the moment and the account that loaded the demo."""
+
+    steps: list[tuple[datetime, int, int, Callable[[], Any]]] = field(default_factory=list)
+
+    def at(self, when: datetime, person_id: int, step: Callable[[], Any]) -> None:
+        self.steps.append((when, len(self.steps), person_id, step))
+
+    def tell(self) -> None:
+        for when, _order, person_id, step in sorted(self.steps, key=lambda s: (s[0], s[1])):
+            with acting_as(person_id, at=when):
+                step()
+                db.session.flush()  # audit events are written at flush: inside the moment
+        self.steps.clear()
+
+
+def earliest_date(*names: str) -> date:
+    """The earliest date written anywhere in these seed files: when the demo's story starts."""
+
+    def dates(value: Any) -> Iterator[date]:
+        if isinstance(value, date):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from dates(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from dates(item)
+
+    return min(day for name in names for day in dates(load(name)))

@@ -3,6 +3,9 @@ keep concurrent writers safe and SQLite honest."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -16,9 +19,29 @@ from sqlalchemy.types import TypeDecorator
 
 from governance.extensions import db
 
+# While a loader replays history (the demo's story), the moment it replays: see `as_of`.
+_replayed_moment: ContextVar[datetime | None] = ContextVar("replayed_moment", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now: the time every write records (timestamps, the audit trail, the decision log), or,
+    inside `as_of`, the past moment being replayed."""
+    return _replayed_moment.get() or datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def as_of(moment: datetime) -> Iterator[None]:
+    """Record what happens inside as having happened at `moment` (the demo loader tells its
+    story at the story's dates). History only: a moment in the future is refused."""
+    if moment.tzinfo is None:
+        raise ValueError("as_of needs an aware datetime (UTC)")
+    if moment > datetime.now(UTC):
+        raise ValueError(f"as_of({moment.isoformat()}) is in the future")
+    token = _replayed_moment.set(moment)
+    try:
+        yield
+    finally:
+        _replayed_moment.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -1,14 +1,15 @@
-"""Demo decision logs from seed_data/decisions.yaml, appended through the decision operations."""
+"""Demo decision logs from seed_data/decisions.yaml, appended through the decision operations
+at their story dates, in time order with the rest of the demo's history."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 
-from governance.audit import acting_as
-from governance.catalog import load
+from governance.catalog import Story, load
 from governance.decisions import operations as ops
 from governance.decisions.models import Decision
 from governance.enums import DecisionImpact, DecisionStatus, PhaseKind
@@ -31,8 +32,9 @@ def _at(day: date, minute: int) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=UTC) + timedelta(minutes=minute)
 
 
-def load_decisions() -> int:
-    """Append every demo organization's decisions in date order. Flushes, never commits."""
+def load_decisions(story: Story) -> int:
+    """Add every demo organization's decisions to the story, at their dates and by their
+    people (`story.tell` appends them). Returns how many decisions the story records."""
     data: dict[str, list[dict[str, Any]]] = load("decisions.yaml")
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     count = 0
@@ -57,25 +59,30 @@ def load_decisions() -> int:
         recorded: dict[str, Decision] = {}
         for minute, (day, _order, action, spec, event) in enumerate(events):
             actor = users[event["by"]]
-            with acting_as(actor.id):
-                when = _at(day, minute)
-                if action == "record":
-                    recorded[spec["ref"]] = _record(org, actor, spec, initiatives, recorded, when)
-                    count += 1
-                elif action == "approve":
-                    ops.approve_decision(
-                        recorded[spec["ref"]], actor, note=event.get("note", ""), created_at=when
-                    )
-                else:
-                    ops.change_status(
-                        recorded[spec["ref"]],
-                        actor,
-                        DecisionStatus(event["status"]),
-                        note=event["note"],
-                        created_at=when,
-                    )
-    db.session.flush()
+            step = partial(_step, org, actor, action, spec, event, initiatives, recorded)
+            story.at(_at(day, minute), actor.id, step)
+            count += action == "record"
     return count
+
+
+def _step(
+    org: Organization,
+    actor: User,
+    action: str,
+    spec: dict[str, Any],
+    event: dict[str, Any],
+    initiatives: dict[str, Initiative],
+    recorded: dict[str, Decision],
+) -> None:
+    # No explicit times: the story replays each step at its moment (governance.database.as_of).
+    if action == "record":
+        recorded[spec["ref"]] = _record(org, actor, spec, initiatives, recorded)
+    elif action == "approve":
+        ops.approve_decision(recorded[spec["ref"]], actor, note=event.get("note", ""))
+    else:
+        ops.change_status(
+            recorded[spec["ref"]], actor, DecisionStatus(event["status"]), note=event["note"]
+        )
 
 
 def _record(
@@ -84,7 +91,6 @@ def _record(
     spec: dict[str, Any],
     initiatives: dict[str, Initiative],
     recorded: dict[str, Decision],
-    when: datetime,
 ) -> Decision:
     initiative = initiatives[spec["initiative"]] if spec.get("initiative") else None
     phase = None
@@ -105,7 +111,6 @@ def _record(
         supersedes=recorded[spec["supersedes"]] if spec.get("supersedes") else None,
         kind=spec.get("kind", "general"),
         details=spec.get("details"),
-        created_at=when,
         rationale=spec.get("rationale", ""),
         **madr,
     )

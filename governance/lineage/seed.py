@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from governance.audit import acting_as
 from governance.catalog import load
 from governance.enums import ArtifactKind, DataClassification, EdgeKind, Environment
 from governance.extensions import db
@@ -37,28 +38,38 @@ def load_lineage(today: date | None = None) -> int:
         assert by is not None, f"nobody may register {slug}'s lineage"
         for initiative_name, spec in initiatives.items():
             initiative = by_name[initiative_name]
-            for item in spec.get("artifacts", []):
-                if item["key"] in keys:
-                    continue  # shared with an earlier initiative of the organization
-                keys[item["key"]] = _artifact(org, by, initiative, item, keys)
-                count += 1
-            for line in spec.get("edges", []):
-                source, relation, target = line.split()
-                ops.add_edge(keys[source], keys[target], EdgeKind(relation), by)
+            # Registered in the initiative's first days; a rollback plan when last rehearsed.
+            registered = initiative.created_at + timedelta(hours=4)
+            with acting_as(by.id, at=registered):
+                for item in spec.get("artifacts", []):
+                    if item["key"] in keys:
+                        continue  # shared with an earlier initiative of the organization
+                    keys[item["key"]] = _artifact(org, by, initiative, item, keys)
+                    count += 1
+                for line in spec.get("edges", []):
+                    source, relation, target = line.split()
+                    ops.add_edge(keys[source], keys[target], EdgeKind(relation), by)
             for plan in spec.get("rollback", []):
-                ops.set_rollback_plan(
-                    keys[plan["deployment"]],
-                    by,
-                    None,
-                    target_version_id=keys[plan["to"]].id,
-                    procedure=plan["procedure"],
-                    owner=plan["owner"],
-                    last_tested_on=today - timedelta(days=int(plan["tested_days_ago"])),
-                    restore_minutes=plan.get("minutes"),
-                    today=today,
-                )
+                tested = today - timedelta(days=int(plan["tested_days_ago"]))
+                moment = datetime.combine(tested, time(16, 0), tzinfo=UTC)
+                with acting_as(by.id, at=min(max(moment, registered), _an_hour_ago())):
+                    ops.set_rollback_plan(
+                        keys[plan["deployment"]],
+                        by,
+                        None,
+                        target_version_id=keys[plan["to"]].id,
+                        procedure=plan["procedure"],
+                        owner=plan["owner"],
+                        last_tested_on=tested,
+                        restore_minutes=plan.get("minutes"),
+                        today=today,
+                    )
     db.session.flush()
     return count
+
+
+def _an_hour_ago() -> datetime:
+    return datetime.now(UTC) - timedelta(hours=1)
 
 
 def _artifact(

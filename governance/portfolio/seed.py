@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from governance.audit import acting_as
-from governance.catalog import load
+from governance.catalog import Story, earliest_date, load
 from governance.decisions.seed import load_decisions
 from governance.enums import (
     CostModel,
@@ -39,33 +39,67 @@ def _at(day: date) -> datetime:
 
 
 def load_demo() -> dict[str, int]:
-    """Create the demo users, organizations, programs and initiatives. Flushes, never commits."""
+    """Create the demo installation as its story tells it: each record by its person at its
+    date (the admin sets up users and organizations the day before the story's first date),
+    the decision logs and checkpoint history replayed in time order. Flushes, never commits."""
     data: dict[str, Any] = load("demo.yaml")
+    first_day = earliest_date("demo.yaml", "decisions.yaml", "assessments.yaml", "objectives.yaml")
+    setup = _at(first_day - timedelta(days=1))
     users: dict[str, User] = {}
-    for spec in data["users"]:
-        users[spec["email"]] = people.create_user(
-            spec["email"], spec["name"], DEMO_PASSWORD, is_admin=bool(spec.get("admin"))
+    admin_spec = next(spec for spec in data["users"] if spec.get("admin"))
+    with acting_as(None, at=setup):  # the installation creates its first admin
+        admin = people.create_user(
+            admin_spec["email"], admin_spec["name"], DEMO_PASSWORD, is_admin=True
         )
-    admin = next(u for u in users.values() if u.is_admin)
+    users[admin.email] = admin
+    with acting_as(admin.id, at=setup):
+        for spec in data["users"]:
+            if spec is not admin_spec:
+                users[spec["email"]] = people.create_user(
+                    spec["email"], spec["name"], DEMO_PASSWORD, is_admin=bool(spec.get("admin"))
+                )
+        db.session.flush()
     counts = {"organizations": 0, "initiatives": 0, "users": len(users)}
     # Each area loads its own demo records through its own operations. The checkpoint history
     # comes last: its evaluated criteria read the assessments, lineage and decisions.
-    with acting_as(admin.id):
-        for org_spec in data["organizations"]:
-            _load_organization(org_spec, users)
-            counts["organizations"] += 1
-            counts["initiatives"] += sum(
-                len(p.get("initiatives", [])) for p in org_spec.get("programs", [])
-            )
-        counts.update(load_maturity())
-        counts["lineage_artifacts"] = load_lineage()
-    counts["decisions"] = load_decisions()
-    with acting_as(admin.id):
-        counts.update(gates_seed.load_checkpoints(data, _complete_earlier_phases))
+    for org_spec in data["organizations"]:
+        _load_organization(org_spec, users, admin, setup)
+        counts["organizations"] += 1
+        counts["initiatives"] += sum(
+            len(p.get("initiatives", [])) for p in org_spec.get("programs", [])
+        )
+    counts.update(load_maturity())
+    counts["lineage_artifacts"] = load_lineage()
+    story = Story()
+    counts["decisions"] = load_decisions(story)
+    counts.update(gates_seed.load_checkpoints(story, data, _complete_earlier_phases))
+    story.tell()
     return counts
 
 
-def _load_organization(spec: dict[str, Any], users: dict[str, User]) -> Organization:
+def _load_organization(
+    spec: dict[str, Any], users: dict[str, User], admin: User, setup: datetime
+) -> Organization:
+    # The admin sets the organization up; its engagement's leader then runs its portfolio.
+    with acting_as(admin.id, at=setup):
+        org = _set_up_organization(spec, users)
+    leader = users[spec["engagement"]["leader"]] if spec.get("engagement") else admin
+    with acting_as(leader.id, at=setup):
+        for program_spec in spec.get("programs", []):
+            owner = users.get(program_spec.get("owner", ""))
+            program = ops.create_program(
+                org,
+                program_spec["name"],
+                program_spec.get("description", ""),
+                owner.id if owner else None,
+            )
+            db.session.flush()
+            for initiative_spec in program_spec.get("initiatives", []):
+                _load_initiative(program, initiative_spec, users, leader)
+    return org
+
+
+def _set_up_organization(spec: dict[str, Any], users: dict[str, User]) -> Organization:
     org = ops.create_organization(
         spec["slug"], spec["name"], spec.get("description", ""), spec.get("review_target_days", 5)
     )
@@ -82,56 +116,51 @@ def _load_organization(spec: dict[str, Any], users: dict[str, User]) -> Organiza
             ends_on=engagement.get("ends_on"),
             cost_model=CostModel(engagement["cost_model"]),
         )
-    for program_spec in spec.get("programs", []):
-        owner = users.get(program_spec.get("owner", ""))
-        program = ops.create_program(
-            org,
-            program_spec["name"],
-            program_spec.get("description", ""),
-            owner.id if owner else None,
-        )
-        for initiative_spec in program_spec.get("initiatives", []):
-            _load_initiative(program, initiative_spec, users)
+    db.session.flush()
     return org
 
 
-def _load_initiative(program: Any, spec: dict[str, Any], users: dict[str, User]) -> Initiative:
+def _load_initiative(
+    program: Any, spec: dict[str, Any], users: dict[str, User], leader: User
+) -> Initiative:
+    """The leader registers the initiative the day it starts and plans its current criteria;
+    the criteria met so far are met by their people on their days."""
     owner = users.get(spec.get("owner", ""))
     stage = Stage(spec.get("stage", "pilot"))  # above pilot: through approved stage gates later
     started_on: date = spec.get("started_on") or date.today() - timedelta(days=30)
-    initiative = ops.create_initiative(
-        program,
-        spec["name"],
-        description=spec.get("description", ""),
-        risk_tier=RiskTier(spec.get("risk_tier", "medium")),
-        owner_id=owner.id if owner else None,
-        sponsor=spec.get("sponsor", ""),
-        stage=Stage.RETIRED if stage == Stage.RETIRED else Stage.PILOT,
-        started_at=_at(started_on),
-    )
-    for kind, email in (spec.get("phase_owners") or {}).items():
-        phase = next(p for p in initiative.phases if p.kind == PhaseKind(kind))
-        phase.owner_id = users[email].id
-    by_key = {c.key: c for p in initiative.phases for c in p.criteria}
-    for met in spec.get("criteria_met", []):
-        criterion = by_key[met["key"]]
-        criteria_ops.mark_met(
-            criterion,
-            users[met["by"]],
-            evidence_url=met.get("evidence_url", ""),
-            evidence_text=met.get("evidence_text", ""),
+    with acting_as(leader.id, at=_at(started_on)):
+        initiative = ops.create_initiative(
+            program,
+            spec["name"],
+            description=spec.get("description", ""),
+            risk_tier=RiskTier(spec.get("risk_tier", "medium")),
+            owner_id=owner.id if owner else None,
+            sponsor=spec.get("sponsor", ""),
+            stage=Stage.RETIRED if stage == Stage.RETIRED else Stage.PILOT,
+            started_at=_at(started_on),
         )
-        if met.get("met_on"):
-            criterion.met_at = _at(met["met_on"])
-    for key, due in (spec.get("criteria_due") or {}).items():
-        by_key[key].due_on = due
-        by_key[key].owner_id = by_key[key].owner_id or (owner.id if owner else None)
-    db.session.flush()
+        for kind, email in (spec.get("phase_owners") or {}).items():
+            phase = next(p for p in initiative.phases if p.kind == PhaseKind(kind))
+            phase.owner_id = users[email].id
+        by_key = {c.key: c for p in initiative.phases for c in p.criteria}
+        for key, due in (spec.get("criteria_due") or {}).items():
+            by_key[key].due_on = due
+            by_key[key].owner_id = by_key[key].owner_id or (owner.id if owner else None)
+        db.session.flush()
+    for met in spec.get("criteria_met", []):
+        person = users[met["by"]]
+        with acting_as(person.id, at=_at(met.get("met_on") or started_on)):
+            criteria_ops.mark_met(
+                by_key[met["key"]],
+                person,
+                evidence_url=met.get("evidence_url", ""),
+                evidence_text=met.get("evidence_text", ""),
+            )
     return initiative
 
 
 def _complete_earlier_phases(
-    initiative: Initiative, spec: dict[str, Any], users: dict[str, User]
+    story: Story, initiative: Initiative, spec: dict[str, Any], users: dict[str, User]
 ) -> None:
     """Demo history: phases before the current one went through approved checkpoints at a
     steady pace since the start, and stages above pilot through approved stage gates, all
@@ -144,7 +173,6 @@ def _complete_earlier_phases(
     step = elapsed // (len(earlier) + 1)
     for index, phase in enumerate(earlier):
         start = _at(started_on + timedelta(days=step * index))
-        gates_seed.complete_phase(phase, owner, start, start + timedelta(days=step - 1))
+        gates_seed.complete_phase(story, phase, owner, start, start + timedelta(days=step - 1))
     promotions = [_at(date.today() - timedelta(days=days)) for days in (60, 25)]
-    gates_seed.promote(initiative, Stage(spec.get("stage", "pilot")), owner, promotions)
-    db.session.flush()
+    gates_seed.promote(story, initiative, Stage(spec.get("stage", "pilot")), owner, promotions)
