@@ -88,7 +88,8 @@ class Chart:
 
     def csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        # RFC 4180 line ends: a CR or LF inside a cell is then quoted, never a row break.
+        writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.columns)
         for row in self.rows:
             writer.writerow([csv_cell(_json(v)) for v in row])
