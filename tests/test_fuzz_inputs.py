@@ -27,13 +27,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, url_for
 
-from governance.enums import ArtifactKind, ValueDriver
+from governance.enums import ArtifactKind, Direction, ValueDriver
 from governance.extensions import db
+from governance.gates.queries import stage_gates_of
 from governance.lineage import operations as lineage_ops
 from governance.maturity import operations as maturity_ops
 from governance.people.models import User
 from governance.people.operations import create_token
-from governance.portfolio import operations as portfolio_ops
 from tests.conftest import PG_URL, build_world, empty_postgres, new_app
 from tests.scene import build_scene
 from tests.test_route_sweep import path_values
@@ -124,6 +124,37 @@ def row_counts() -> dict[str, int]:
     return {row.tbl: row.n for row in db.session.execute(query)}
 
 
+def foreign_records(world: dict[str, Any]) -> dict[str, int]:
+    """One of each record a body may name, in the *other* organization: label -> id."""
+    other, outsider = world["other"], world["users"]["outsider"]
+    initiative = world["other_initiative"]
+    model = lineage_ops.register_artifact(
+        other, outsider, ArtifactKind.MODEL, lineage_ops.ArtifactInput("globex", "triage")
+    )
+    version = lineage_ops.register_artifact(
+        other,
+        outsider,
+        ArtifactKind.MODEL_VERSION,
+        lineage_ops.ArtifactInput("globex", "triage@1", "1", parent_id=model.id),
+    )
+    objective = maturity_ops.create_objective(initiative, outsider, "Faster", ValueDriver.COST)
+    kpi = maturity_ops.create_kpi(
+        objective, outsider, "Time", unit="min", direction=Direction.DECREASE
+    )
+    db.session.flush()
+    return {
+        "program": initiative.program_id,
+        "initiative": initiative.id,
+        "user": outsider.id,
+        "model": model.id,
+        "version": version.id,
+        "objective": objective.id,
+        "kpi": kpi.id,
+        "phase": initiative.phases[0].id,
+        "gate": stage_gates_of(initiative)[0].id,
+    }
+
+
 @pytest.fixture(scope="module")
 def fuzzed(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if PG_URL:
@@ -136,30 +167,7 @@ def fuzzed(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> 
     with app.app_context():
         world = build_world()
         ids = build_scene(world)
-        other, outsider = world["other"], world["users"]["outsider"]
-        other_initiative = world["other_initiative"]
-        artifact = lineage_ops.register_artifact(
-            other,
-            outsider,
-            ArtifactKind.MODEL_VERSION,
-            lineage_ops.ArtifactInput("globex", "triage@1", "1"),
-        )
-        objective = maturity_ops.create_objective(
-            other_initiative, outsider, "Faster", ValueDriver.COST
-        )
-        program = portfolio_ops.create_program(other, "Globex program")
-        db.session.flush()
-        foreign = sorted(
-            {
-                str(other_initiative.id),
-                str(artifact.id),
-                str(objective.id),
-                str(program.id),
-                str(outsider.id),
-                str(other_initiative.phases[0].id),
-                str(other_initiative.phases[0].criteria[0].id),
-            }
-        )
+        foreign = foreign_records(world)
         admin = world["users"]["admin"]
         token = {"Authorization": f"Bearer {create_token(admin, world['org'])[1]}"}
         db.session.commit()
@@ -202,7 +210,8 @@ def check(failures: list[str], label: str, status: int, what: str, before: dict,
 
 
 def test_every_form_refuses_bad_input_without_a_500_or_a_stored_row(fuzzed):
-    app, ids, admin_id, _token, foreign = fuzzed
+    app, ids, admin_id, _token, foreign_ids = fuzzed
+    foreign = sorted({str(v) for v in foreign_ids.values()})
     values = path_values(ids, {"auditor": ids["auditor"]})
     failures: list[str] = []
     counts: dict[str, int] | None = None
@@ -289,7 +298,8 @@ def field_payloads(field: ma.fields.Field, foreign: list[str]) -> list[tuple[str
 
 
 def test_every_api_body_refuses_bad_input_without_a_500_or_a_stored_row(fuzzed):
-    app, ids, _admin_id, token, foreign = fuzzed
+    app, ids, _admin_id, token, foreign_ids = fuzzed
+    foreign = sorted({str(v) for v in foreign_ids.values()})
     values = path_values(ids, {"auditor": ids["auditor"]})
     failures: list[str] = []
     posts = [
