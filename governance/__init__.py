@@ -46,8 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from governance import cli
     from governance.api import init_app as init_api
     from governance.web import errors as errors_web
-    from governance.web import register_blueprints, templating
+    from governance.web import inputs, register_blueprints, templating
 
+    inputs.init_app(app)  # before the blueprints: their rules bind the bounded converters
     register_blueprints(app)
     init_api(app)
     errors_web.init_app(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +21,63 @@ from governance.extensions import db
 
 # While a loader replays history (the demo's story), the moment it replays: see `as_of`.
 _replayed_moment: ContextVar[datetime | None] = ContextVar("replayed_moment", default=None)
+
+# ---- what a column can hold: every input is checked against these before it reaches SQL ----
+
+# The widest integer every integer column holds on both databases: PostgreSQL's `integer` ends
+# at 2^31 - 1 (SQLite's at 2^63 - 1). An id, cursor or count past it names nothing that can exist.
+INTEGER_MAX = 2**31 - 1
+# Dates people may enter or filter by. Python's own range (years 1 to 9999) leaves no room for
+# "the day after" in a filter or a due-soon window; no governance date lies outside these.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2999, 12, 31)
+# PostgreSQL refuses NUL in text; SQLite would store it and every export would carry it.
+NUL = "\x00"
+# Bidirectional embedding, override and isolate controls: in a name they make what is shown
+# differ from what is stored ("evil\u202egnp.exe"), so names refuse them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def in_integer_range(value: int) -> bool:
+    return -INTEGER_MAX <= value <= INTEGER_MAX
+
+
+def text_problem(value: str, *, name: bool = False) -> str | None:
+    """Why `value` cannot be stored as text (a name when `name`), or None when it can."""
+    if NUL in value:
+        return "Remove the NUL character (\\0): text cannot contain it."
+    if name and any(char in BIDI_CONTROLS for char in value):
+        return (
+            "Remove the text-direction control characters (U+202A-U+202E, U+2066-U+2069): "
+            "a name cannot contain them."
+        )
+    return None
+
+
+def nul_path(node: Any, path: str = "") -> str | None:
+    """Where in a JSON value (a key or a string) a NUL hides, as a path (`a.b[2]`), or None."""
+    if isinstance(node, str):
+        return path if NUL in node else None
+    children: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else str(key)
+            if NUL in str(key):
+                return here
+            children.append((here, value))
+    elif isinstance(node, list):
+        children = [(f"{path}[{index}]", value) for index, value in enumerate(node)]
+    for here, value in children:
+        found = nul_path(value, here)
+        if found is not None:
+            return found
+    return None
+
+
+def date_problem(value: date) -> str | None:
+    if DATE_MIN <= value <= DATE_MAX:
+        return None
+    return f"Enter a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
 
 
 def utcnow() -> datetime:

@@ -88,10 +88,11 @@ class Chart:
 
     def csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        # RFC 4180 line ends: a CR or LF inside a cell is then quoted, never a row break.
+        writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.columns)
         for row in self.rows:
-            writer.writerow([_csv_cell(v) for v in row])
+            writer.writerow([csv_cell(_json(v)) for v in row])
         return out.getvalue()
 
     def as_json(self) -> dict[str, Any]:
@@ -121,11 +122,18 @@ def cell(value: object) -> str:
     return str(value)
 
 
-def _csv_cell(value: Any) -> Any:
-    # A cell starting with =, +, - or @ is a formula to a spreadsheet: neutralise text ones.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+# What makes a spreadsheet read a cell as a formula (CSV injection): =, +, - and @ start one;
+# a leading tab or carriage return hides one from a glance and some programs strip it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell a spreadsheet shows as text: every CSV the tracker writes (these
+    tables, the decision log) goes through here. Text that would start a formula gets a
+    leading apostrophe; numbers stay numbers (-3 is a number, not a formula)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
-    return _json(value)
+    return value
 
 
 def _json(value: Any) -> Any:

@@ -9,6 +9,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from governance.api.auth import api_organization, api_user, token_required
+from governance.api.schemas import Day, Id, Name, Text, WholeNumber
 from governance.decisions import operations as ops
 from governance.decisions import queries as dq
 from governance.decisions.chain import hashed_entry
@@ -80,23 +81,21 @@ class DecisionList(ma.Schema):
 
 
 class DecisionArgs(ma.Schema):
-    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
-    after = ma.fields.Integer(
+    limit = WholeNumber(load_default=50, validate=ma.validate.Range(min=1, max=200))
+    after = Id(
         load_default=None, allow_none=True, metadata={"description": "Entries before this seq"}
     )
-    initiative = ma.fields.Integer(load_default=None)
+    initiative = Id(load_default=None)
     status = ma.fields.String(
         load_default=None, validate=ma.validate.OneOf([s.value for s in DecisionStatus])
     )
     impact = ma.fields.String(
         load_default=None, validate=ma.validate.OneOf([i.value for i in DecisionImpact])
     )
-    person = ma.fields.Integer(
-        load_default=None, metadata={"description": "User id who decided or approved"}
-    )
-    date_from = ma.fields.Date(load_default=None)
-    date_to = ma.fields.Date(load_default=None)
-    q = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    person = Id(load_default=None, metadata={"description": "User id who decided or approved"})
+    date_from = Day(load_default=None)
+    date_to = Day(load_default=None)
+    q = Text(load_default="", validate=ma.validate.Length(max=200))
     entries = ma.fields.String(
         load_default="current",
         validate=ma.validate.OneOf(["current", "all"]),
@@ -105,7 +104,7 @@ class DecisionArgs(ma.Schema):
 
 
 class DecisionInput(ma.Schema):
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    title = Name(required=True, validate=ma.validate.Length(min=1, max=200))
     context = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20000))
     decision = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20000))
     rationale = ma.fields.String(load_default="", validate=ma.validate.Length(max=20000))
@@ -118,15 +117,15 @@ class DecisionInput(ma.Schema):
         load_default="normal", validate=ma.validate.OneOf([i.value for i in DecisionImpact])
     )
     kind = ma.fields.String(load_default="general", validate=ma.validate.Length(min=1, max=40))
-    initiative_id = ma.fields.Integer(load_default=None, allow_none=True)
+    initiative_id = Id(load_default=None, allow_none=True)
     phase = ma.fields.String(
         load_default=None,
         allow_none=True,
         validate=ma.validate.OneOf([k.value for k in PhaseKind]),
         metadata={"description": "A phase of the initiative, by kind"},
     )
-    checkpoint_id = ma.fields.Integer(load_default=None, allow_none=True)
-    supersedes_id = ma.fields.Integer(load_default=None, allow_none=True)
+    checkpoint_id = Id(load_default=None, allow_none=True)
+    supersedes_id = Id(load_default=None, allow_none=True)
     consequences = ma.fields.String(load_default="", validate=ma.validate.Length(max=20000))
     confirmation = ma.fields.String(load_default="", validate=ma.validate.Length(max=20000))
     decision_drivers = _STRINGS

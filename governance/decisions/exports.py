@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# The tracker's one CSV cell rule (formula neutralising), shared with the dashboards' tables.
+from governance.dashboards.charts import csv_cell
 from governance.decisions.chain import hashed_columns, iter_entries
 from governance.portfolio.models import Organization
 
@@ -39,7 +41,7 @@ def csv_lines(org: Organization) -> Iterator[str]:
     columns = csv_columns()
     writer.writerow(columns)
     for entry in iter_entries(org):
-        writer.writerow([_cell(entry.get(name)) for name in columns])
+        writer.writerow([_cell(csv_cell(entry.get(name))) for name in columns])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from governance.enums import PHASE_TITLES, DecisionImpact, DecisionStatus, PhaseKind
+from governance.web.forms import Form, _optional_int
 
 # Kinds a person records from the form; "checkpoint" entries come from checkpoint reviews.
 KINDS = [
@@ -26,11 +26,7 @@ KINDS = [
 LINES = "One per line."
 
 
-def _optional_int(value: Any) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
-
-
-class MadrFields(FlaskForm):
+class MadrFields(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     impact = SelectField(
         "Impact",
@@ -98,7 +94,7 @@ class CorrectionForm(MadrFields):
     note = TextAreaField("What the correction fixes", validators=[DataRequired(), Length(max=4000)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(
         "New status",
         choices=[
@@ -110,11 +106,11 @@ class StatusForm(FlaskForm):
     note = TextAreaField("Why", validators=[Length(max=4000)])
 
 
-class ApprovalForm(FlaskForm):
+class ApprovalForm(Form):
     note = TextAreaField("Comment", validators=[Length(max=4000)])
 
 
-class LogFilterForm(FlaskForm):
+class LogFilterForm(Form):
     """GET filters of the log page (no CSRF: they change nothing)."""
 
     class Meta:

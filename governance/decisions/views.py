@@ -38,6 +38,7 @@ from governance.loaders import get_initiative, get_organization
 from governance.permissions import Action
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.web.helpers import Flash, form_status, save
+from governance.web.inputs import query_int
 
 bp = Blueprint("decisions", __name__, url_prefix="/orgs/<slug>/decisions")
 
@@ -96,7 +97,7 @@ def index(slug: str) -> ResponseReturnValue:
         filters = _filters(org, form)
     except ValueError:
         filters = None
-    after = request.args.get("after", type=int)
+    after = query_int("after")
     if filters is None:
         page = dq.log_page(org, dq.LogFilters(), after=None, limit=0)
         page.rows, status = [], 400

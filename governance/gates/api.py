@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload
 
 from governance.api.auth import api_organization, api_user, token_required
-from governance.api.schemas import PageArgs
+from governance.api.schemas import Id, PageArgs, Text
 from governance.enums import CheckpointStatus
 from governance.errors import DomainError
 from governance.extensions import db
@@ -66,7 +66,7 @@ class CheckpointList(ma.Schema):
 
 
 class CheckpointFilter(PageArgs):
-    after = ma.fields.Integer(
+    after = Id(
         load_default=None,
         allow_none=True,
         metadata={
@@ -77,18 +77,18 @@ class CheckpointFilter(PageArgs):
     status = ma.fields.String(
         load_default=None, validate=ma.validate.OneOf([s.value for s in CheckpointStatus])
     )
-    initiative_id = ma.fields.Integer(load_default=None)
+    initiative_id = Id(load_default=None)
 
 
 class CheckpointRequest(ma.Schema):
-    initiative_id = ma.fields.Integer(required=True)
-    phase_id = ma.fields.Integer(
+    initiative_id = Id(required=True)
+    phase_id = Id(
         load_default=None, metadata={"description": "The phase to complete (or stage_gate_id)"}
     )
-    stage_gate_id = ma.fields.Integer(
+    stage_gate_id = Id(
         load_default=None, metadata={"description": "The stage gate to pass (or phase_id)"}
     )
-    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=4000))
+    note = Text(required=True, validate=ma.validate.Length(min=1, max=4000))
 
     @ma.validates_schema
     def one_target(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -101,7 +101,7 @@ class CheckpointDecision(ma.Schema):
         required=True,
         validate=ma.validate.OneOf(["approved", "rejected", "changes_requested"]),
     )
-    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
+    comment = Text(load_default="", validate=ma.validate.Length(max=4000))
 
 
 def _dump(c: Checkpoint) -> dict[str, Any]:

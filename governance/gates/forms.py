@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
 )
 
 from governance.enums import CheckpointStatus
-from governance.web.forms import VersionedForm, _optional_int
+from governance.web.forms import Form, VersionedForm, _optional_int
 
 
 class EvidenceForm(VersionedForm):
@@ -60,7 +59,7 @@ OUTCOME_CHOICES = [
 ]
 
 
-class CheckpointRequestForm(FlaskForm):
+class CheckpointRequestForm(Form):
     note = TextAreaField(
         "Note for the reviewer",
         description="What is ready, where to look, anything the reviewer should know.",
@@ -68,7 +67,7 @@ class CheckpointRequestForm(FlaskForm):
     )
 
 
-class CheckpointDecisionForm(FlaskForm):
+class CheckpointDecisionForm(Form):
     outcome = RadioField("Decision", choices=OUTCOME_CHOICES, validators=[DataRequired()])
     comment = TextAreaField(
         "Comment",
@@ -103,7 +102,7 @@ class WaiverForm(VersionedForm):
     )
 
 
-class ReviewAgainForm(FlaskForm):
+class ReviewAgainForm(Form):
     comment = TextAreaField(
         "Why the approval still holds",
         validators=[

@@ -35,6 +35,7 @@ from governance.loaders import (
 from governance.permissions import Action
 from governance.portfolio.models import Organization
 from governance.web.helpers import form_status, save
+from governance.web.inputs import query_int
 
 bp = Blueprint("checkpoints", __name__)
 
@@ -45,8 +46,8 @@ def queue() -> ResponseReturnValue:
     """Keyset pages of 50, oldest first: `after` pages the checkpoints to decide, `mine_after`
     the person's own requests. A cursor that is not an id of the list shows its first page."""
     today = date.today()
-    after = request.args.get("after", type=int)
-    mine_after = request.args.get("mine_after", type=int)
+    after = query_int("after")
+    mine_after = query_int("mine_after")
     bad = any(
         request.args.get(name) and value is None
         for name, value in (("after", after), ("mine_after", mine_after))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from governance.database import nul_path, text_problem
 from governance.enums import RunState
 from governance.errors import DomainError
 
@@ -134,6 +135,10 @@ def parse_event(event: Any, raw: str, where: str = "") -> ParsedEvent:
     at = lambda name: f"{where}.{name}" if where else name  # noqa: E731
     if not isinstance(event, dict):
         raise EventError(f"{where or 'The body'}: an OpenLineage event is a JSON object.")
+    hidden = nul_path(event, where)
+    if hidden is not None:
+        # PostgreSQL stores no NUL in text or JSON; refused here, it is never half-stored.
+        raise EventError(f"{hidden or 'The body'}: text cannot contain a NUL character.")
     _text(event, "producer", at)
     _text(event, "schemaURL", at)
     event_time = parse_time(event.get("eventTime"), at("eventTime"))
@@ -172,14 +177,16 @@ def parse_time(value: Any, where: str) -> datetime:
         if "t" not in text.lower():
             raise ValueError("no time")
         moment = datetime.fromisoformat(text)
-    except ValueError as error:
+        # A time without an offset is taken as UTC, as OpenLineage's Python client often sends.
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        # Past the calendar's ends (9999-12-31T23:00-02:00), UTC is not a date Python holds.
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
         raise EventError(
             f"{where}: {value!r} is not an ISO 8601 date and time (2026-11-23T09:30:00Z)."
         ) from error
-    # A time without an offset is taken as UTC, as OpenLineage's Python client often sends.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return moment
 
 
 def parse_uuid(value: Any, where: str) -> str:
@@ -227,6 +234,10 @@ def _named(value: Any, where: str) -> tuple[dict[str, Any], str, str]:
     at = lambda name: f"{where}.{name}"  # noqa: E731
     namespace = _text(obj, "namespace", at, limit=255)
     name = _text(obj, "name", at, limit=500)
+    for field_name, text in (("namespace", namespace), ("name", name)):
+        problem = text_problem(text, name=True)
+        if problem:
+            raise EventError(f"{at(field_name)}: {problem}")
     return obj, namespace, name
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from governance.catalog import maturity_dimensions, maturity_levels
 from governance.enums import Comparator, Direction, ValueDriver
-from governance.web.forms import VersionedForm, _optional_int, choices
+from governance.web.forms import Form, VersionedForm, _optional_int, choices
 
 LEVEL_RANGE = NumberRange(min=1, max=5, message="Enter a number from 1 to 5.")
 
@@ -27,7 +26,7 @@ def _not_future(form: Any, field: Any) -> None:
         raise ValidationError("This date is in the future.")
 
 
-class AssessmentBase(FlaskForm):
+class AssessmentBase(Form):
     assessed_on = DateField(
         "Assessed on", default=date.today, validators=[InputRequired(), _not_future]
     )
@@ -96,7 +95,7 @@ class KpiForm(VersionedForm):
     target_on = DateField("Target date", validators=[Optional()])
 
 
-class MeasurementForm(FlaskForm):
+class MeasurementForm(Form):
     measured_on = DateField(
         "Measured on", default=date.today, validators=[InputRequired(), _not_future]
     )
@@ -104,7 +103,7 @@ class MeasurementForm(FlaskForm):
     note = StringField("Note", validators=[Length(max=500)])
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(Form):
     kpi_id = SelectField("KPI", coerce=_optional_int, validators=[DataRequired()])
     comparator = SelectField("Must be", choices=choices(Comparator))
     threshold = DecimalField("Threshold", places=None, validators=[InputRequired(), BIG])

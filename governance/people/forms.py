@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     PasswordField,
@@ -17,20 +16,20 @@ from wtforms.validators import (
 )
 
 from governance.enums import Role
-from governance.web.forms import choices
+from governance.web.forms import Form, choices
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
     role = SelectField("Role", choices=choices(Role))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     password = PasswordField(

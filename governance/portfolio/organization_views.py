@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from markupsafe import Markup
 
+from governance.database import INTEGER_MAX
 from governance.enums import PHASE_TITLES, PhaseKind, Role
 from governance.errors import DomainError
 from governance.extensions import db
@@ -95,7 +96,7 @@ def _int_arg(name: str, notes: list[str], note: str) -> int | None:
         value = int(raw)
     except ValueError:
         value = 0
-    if value <= 0 or value > 2**62:
+    if value <= 0 or value > INTEGER_MAX:
         notes.append(note)
         return None
     return value

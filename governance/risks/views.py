@@ -22,6 +22,7 @@ from governance.risks.forms import RiskForm
 from governance.risks.models import HIGH_RISK_SCORE, Risk
 from governance.web.forms import member_choices
 from governance.web.helpers import form_status, save
+from governance.web.inputs import query_int
 
 bp = Blueprint("risks", __name__, url_prefix="/orgs/<slug>/risks")
 
@@ -33,7 +34,7 @@ def index(slug: str) -> ResponseReturnValue:
     org = get_organization(slug)
     status = request.args.get("status", "active")
     category = request.args.get("category", "")
-    after = request.args.get("after", type=int)
+    after = query_int("after")
     page = rq.risk_register_page(org, status, category, after)
     return render_template(
         "risks/index.html",
