@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from governance.enums import PHASE_TITLES, DecisionImpact, DecisionStatus, PhaseKind
 
-# Kinds a person records from the form; "checkpoint" entries come from checkpoint reviews.
+# Kinds a person records from the form; checkpoint outcomes and waivers are written by their
+# workflow (decisions/rules.py: SYSTEM_KINDS).
 KINDS = [
     SelectChoice("general", "General"),
     SelectChoice("architecture", "Architecture / build vs buy"),
     SelectChoice("vendor", "Vendor choice"),
-    SelectChoice("waiver", "Waiver of an exit criterion"),
     SelectChoice("go_live", "Go-live / promotion"),
     SelectChoice("governance_expectations", "Governance expectations (objectives phase)"),
     SelectChoice("roadmap_refinement", "Roadmap refinement (evaluation phase)"),
@@ -28,6 +28,15 @@ LINES = "One per line."
 
 def _optional_int(value: Any) -> int | None:
     return int(value) if value not in (None, "", "None") else None
+
+
+class StartedFrom(FlaskForm):
+    """The entry a revision started from (its seq): a change to an older state is refused."""
+
+    version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
+
+    def started_from(self) -> int | None:
+        return int(self.version.data) if self.version.data else None
 
 
 class MadrFields(FlaskForm):
@@ -94,11 +103,17 @@ class DecisionForm(MadrFields):
         ]
 
 
-class CorrectionForm(MadrFields):
+class CorrectionForm(MadrFields, StartedFrom):
     note = TextAreaField("What the correction fixes", validators=[DataRequired(), Length(max=4000)])
+    version = HiddenField(
+        validators=[
+            DataRequired("Reload the page: the form does not say which entry it corrects."),
+            Regexp(r"^\d{1,12}$"),
+        ]
+    )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(StartedFrom):
     status = SelectField(
         "New status",
         choices=[
@@ -110,7 +125,7 @@ class StatusForm(FlaskForm):
     note = TextAreaField("Why", validators=[Length(max=4000)])
 
 
-class ApprovalForm(FlaskForm):
+class ApprovalForm(StartedFrom):
     note = TextAreaField("Comment", validators=[Length(max=4000)])
 
 

@@ -106,6 +106,7 @@ def _record(
         kind=spec.get("kind", "general"),
         details=spec.get("details"),
         created_at=when,
+        by_workflow=True,  # the demo replays history, its waivers included
         rationale=spec.get("rationale", ""),
         **madr,
     )

@@ -82,6 +82,7 @@ def log_decision(
         kind=kind,
         details=details or {},
         created_at=at,
+        by_workflow=True,
     )
 
 
