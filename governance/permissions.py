@@ -213,7 +213,13 @@ def organization_ids_where(user: User, action: Action) -> list[int] | None:
 def checkpoints_to_decide(user: User) -> list[Any]:
     """`can(user, DECIDE_CHECKPOINT, checkpoint)` as SQL conditions on Checkpoint, for the
     review queue: a deciding role in its organization, and requested by someone else."""
-    scope: list[Any] = [Checkpoint.requested_by_id != user.id]
+    scope: list[Any] = [
+        Checkpoint.requested_by_id != user.id,
+        # Approved once by this person: it waits on someone else now.
+        db.or_(
+            Checkpoint.first_approved_by_id.is_(None), Checkpoint.first_approved_by_id != user.id
+        ),
+    ]
     org_ids = organization_ids_where(user, Action.DECIDE_CHECKPOINT)
     if org_ids is not None:
         scope.append(Checkpoint.organization_id.in_(org_ids))

@@ -23,7 +23,7 @@ from governance.extensions import db
 from governance.gates import checkpoints as ops
 from governance.gates import criteria as criteria_ops
 from governance.gates.assessment import assess, is_evaluated
-from governance.gates.models import ExitCriterion, Phase
+from governance.gates.models import Checkpoint, ExitCriterion, Phase
 from governance.gates.phases import STAGE_ORDER
 from governance.gates.queries import stage_gates_of
 from governance.people.models import Membership, User
@@ -50,9 +50,9 @@ def working_days_ago(days: int) -> datetime:
     return moment
 
 
-def reviewer_for(org_id: int, requester: User) -> User:
-    """Someone other than the requester who may decide: the PMO first, then a leader, then
-    an admin."""
+def reviewer_for(org_id: int, requester: User, *others: User) -> User:
+    """Someone other than the requester (and `others`) who may decide: the PMO first, then a
+    leader, then an admin."""
     rows = list(
         db.session.execute(
             sa.select(User, Membership.role)
@@ -60,7 +60,7 @@ def reviewer_for(org_id: int, requester: User) -> User:
             .where(
                 Membership.organization_id == org_id,
                 Membership.role.in_([Role.PMO.value, Role.LEADER.value]),
-                User.id != requester.id,
+                User.id.not_in([requester.id, *(u.id for u in others)]),
             )
             .order_by(User.id)
         )
@@ -68,9 +68,21 @@ def reviewer_for(org_id: int, requester: User) -> User:
     rows.sort(key=lambda row: row[1] != Role.PMO)
     if rows:
         return rows[0][0]
-    admin = db.session.scalar(sa.select(User).where(User.is_admin).order_by(User.id))
+    admin = db.session.scalar(
+        sa.select(User)
+        .where(User.is_admin, User.id.not_in([requester.id, *(u.id for u in others)]))
+        .order_by(User.id)
+    )
     assert admin is not None
     return admin
+
+
+def approve(checkpoint: Checkpoint, reviewer: User, comment: str, at: datetime) -> None:
+    """Approve a demo checkpoint; one needing two approvers gets a second reviewer's too."""
+    ops.decide(checkpoint, reviewer, "approved", comment, at=at)
+    if checkpoint.is_pending:
+        second = reviewer_for(checkpoint.organization_id, checkpoint.requested_by, reviewer)
+        ops.decide(checkpoint, second, "approved", comment, at=at)
 
 
 def satisfy(
@@ -105,7 +117,7 @@ def complete_phase(phase: Phase, requester: User, start: datetime, end: datetime
     checkpoint = ops.request_phase_checkpoint(
         phase, requester, f"{title} phase done: every exit criterion is met.", at=end - timedelta(1)
     )
-    ops.decide(checkpoint, reviewer, "approved", f"{title} phase approved.", at=end)
+    approve(checkpoint, reviewer, f"{title} phase approved.", end)
 
 
 def promote(initiative: Initiative, target: Stage, requester: User, dates: list[datetime]) -> None:
@@ -119,7 +131,7 @@ def promote(initiative: Initiative, target: Stage, requester: User, dates: list[
         satisfy(gate.criteria, initiative, requester, HISTORY_EVIDENCE, at - timedelta(days=2))
         note = f"Ready to promote from {gate.from_stage} to {gate.to_stage}."
         checkpoint = ops.request_stage_gate_checkpoint(gate, requester, note, at=at - timedelta(1))
-        ops.decide(checkpoint, reviewer, "approved", "Promotion approved.", at=at)
+        approve(checkpoint, reviewer, "Promotion approved.", at)
 
 
 # ---- scenarios ----------------------------------------------------------------------------
@@ -195,9 +207,12 @@ def _scenario(spec: dict[str, Any], users: dict[str, User]) -> None:
         )
     if spec.get("outcome"):
         decided = _now() - timedelta(days=int(spec["decided_days_ago"]))
-        ops.decide(
-            checkpoint, users[spec["decided_by"]], spec["outcome"], spec["comment"], at=decided
-        )
+        if spec["outcome"] == "approved":
+            approve(checkpoint, users[spec["decided_by"]], spec["comment"], decided)
+        else:
+            ops.decide(
+                checkpoint, users[spec["decided_by"]], spec["outcome"], spec["comment"], at=decided
+            )
         for key in spec.get("reopen_after", []):
             criteria_ops.reopen(_criterion(initiative, key), requester)
     if reopened := spec.get("reopened_after_request"):
