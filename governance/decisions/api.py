@@ -269,6 +269,7 @@ def _decision(org: Any, seq: int) -> Decision:
     entry = dq.entry_by_seq(org, seq)
     if entry is None:
         abort(404, message="No such decision in this organization's log.")
+    assert entry is not None  # abort() raised
     return entry
 
 

@@ -137,9 +137,7 @@ def create(slug: str) -> ResponseReturnValue:
             if initiative is None:
                 raise DomainError("Choose the initiative of this phase.", field="phase")
             phase = next(p for p in initiative.phases if p.kind == PhaseKind(form.phase.data))
-        supersedes = (
-            get_decision(org, form.supersedes_id.data) if form.supersedes_id.data else None
-        )
+        supersedes = get_decision(org, form.supersedes_id.data) if form.supersedes_id.data else None
         return ops.record_decision(
             org,
             current_user,

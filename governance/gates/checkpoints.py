@@ -234,13 +234,16 @@ def decide(
     now = at or utcnow()
     if now < checkpoint.requested_at:
         raise DomainError("A checkpoint cannot be decided before it was requested.")
-    if outcome == CheckpointStatus.APPROVED and checkpoint.first_approved_by_id is None:
-        if approvers_needed(checkpoint) == 2:
-            checkpoint.first_approved_by_id = by.id
-            checkpoint.first_approved_at = now
-            checkpoint.first_approval_comment = comment
-            db.session.flush()
-            return checkpoint
+    if (
+        outcome == CheckpointStatus.APPROVED
+        and checkpoint.first_approved_by_id is None
+        and approvers_needed(checkpoint) == 2
+    ):
+        checkpoint.first_approved_by_id = by.id
+        checkpoint.first_approved_at = now
+        checkpoint.first_approval_comment = comment
+        db.session.flush()
+        return checkpoint
     first = checkpoint.first_approved_by if outcome == CheckpointStatus.APPROVED else None
     if outcome != CheckpointStatus.APPROVED:
         # Rejected or sent back: a later request starts its review over.
@@ -284,7 +287,8 @@ def _log_outcome(
         verb = f"{verb} by {first.name} and {by.name}"
         first_comment = checkpoint.first_approval_comment
         comment = " ".join(
-            part for part in (f"{first.name}: {first_comment}" if first_comment else "", comment)
+            part
+            for part in (f"{first.name}: {first_comment}" if first_comment else "", comment)
             if part
         )
     return log_decision(

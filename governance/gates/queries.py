@@ -229,7 +229,7 @@ def linked_decisions(
                 sa.or_(
                     Decision.checkpoint_id.in_(checkpoint_ids or [-1]),
                     Decision.id.in_(waiver_ids or [-1]),
-                )
+                ),
             )
             .order_by(Decision.seq)
         )
