@@ -40,6 +40,14 @@ def check_version(obj: Any, expected: int | None, fields: list[str]) -> None:
     )
 
 
+class AlreadyDecided(DomainError):
+    """Someone else decided (approved, corrected, re-statused) it first: this change started
+    from a state that no longer holds. The API answers 409."""
+
+    status = 409
+    code = "already_decided"
+
+
 class NotAllowed(DomainError):
     """The person's role does not allow this (the API answers 403)."""
 

@@ -8,6 +8,7 @@ from typing import TypeVar
 from flask import abort
 from flask_login import current_user
 
+from governance.decisions.models import Decision
 from governance.extensions import db
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
 from governance.lineage.models import LineageArtifact, LineageEdge
@@ -77,6 +78,11 @@ def get_objective(org: Organization, objective_id: int) -> Objective:
 
 def get_kpi(org: Organization, kpi_id: int) -> Kpi:
     return _in_org(Kpi, org, kpi_id, "KPI")
+
+
+def get_decision(org: Organization, decision_id: int) -> Decision:
+    """A decision by id (the id of its first entry, as `supersedes_id` names it)."""
+    return _in_org(Decision, org, decision_id, "decision")
 
 
 def get_phase(initiative: Initiative, phase_id: int) -> Phase:

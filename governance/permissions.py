@@ -35,9 +35,13 @@ class Action(StrEnum):
     REQUEST_CHECKPOINT = "request_checkpoint"
     DECIDE = "decide"  # the deciding roles: waive a criterion, re-status a high-impact decision
     DECIDE_CHECKPOINT = "decide_checkpoint"  # DECIDE, and never a checkpoint one requested
+    # DECIDE_CHECKPOINT, and never twice: a checkpoint needing two approvers needs two people
+    APPROVE_CHECKPOINT = "approve_checkpoint"
     APPROVE_DECISION = "approve_decision"  # DECIDE, and never a decision one authored
     EXPORT_LOG = "export_log"  # export and verify the decision log
     ADMINISTER = "administer"  # users, organizations, memberships
+    # the organization's review rules: two approvers for high-risk checkpoints
+    SET_REVIEW_RULES = "set_review_rules"
 
 
 _EVERYONE = frozenset(Role)
@@ -52,9 +56,11 @@ ROLE_TABLE: dict[Action, frozenset[Role]] = {
     Action.REQUEST_CHECKPOINT: _WRITERS,
     Action.DECIDE: _MANAGERS,
     Action.DECIDE_CHECKPOINT: _MANAGERS,
+    Action.APPROVE_CHECKPOINT: _MANAGERS,
     Action.APPROVE_DECISION: _MANAGERS,
     Action.EXPORT_LOG: frozenset({Role.LEADER, Role.PMO, Role.AUDITOR}),
     Action.ADMINISTER: frozenset(),
+    Action.SET_REVIEW_RULES: frozenset({Role.LEADER}),
 }
 
 # The actions a person may never take on what they asked for themselves (second person rule).
@@ -62,9 +68,13 @@ SECOND_PERSON: dict[Action, str] = {
     Action.DECIDE_CHECKPOINT: (
         "You requested this checkpoint, so someone else must decide it (segregation of duties)."
     ),
+    Action.APPROVE_CHECKPOINT: (
+        "You requested or already approved this checkpoint: its approval needs another"
+        " person (segregation of duties)."
+    ),
     Action.APPROVE_DECISION: (
-        "You cannot approve your own decision: a high-impact decision needs a second"
-        " person's approval."
+        "You cannot approve your own decision or your own change to it: a high-impact"
+        " decision, and any change to one, needs a second person's approval."
     ),
 }
 
@@ -126,16 +136,40 @@ def is_member(user: User | None, organization_id: int) -> bool:
     return bool(user.is_admin) or role_in(user, organization_id) is not None
 
 
-def is_own(user: User, obj: Any) -> bool:
-    """Did `user` ask for `obj`: request the checkpoint, or author the decision (its current
-    entry or its first one, which recorded it)?"""
+def is_own(user: User, obj: Any, action: Action | None = None) -> bool:
+    """Did `user` ask for `obj`: request the checkpoint (or, to approve it, approve it once
+    already: a second approval is another person's), or author the decision (its first entry,
+    or any entry since its last approval: what waits for approval is theirs too)?"""
     if isinstance(obj, Checkpoint):
+        if action == Action.APPROVE_CHECKPOINT and obj.first_approved_by_id == user.id:
+            return True
         return obj.requested_by_id == user.id
     if isinstance(obj, Decision):
-        first = obj if obj.thread_id in (None, obj.id) else db.session.get(Decision, obj.thread_id)
-        authors = {obj.decided_by_id, first.decided_by_id if first is not None else None}
-        return user.id in authors
+        if obj.thread_id is None or obj.id is None:
+            return obj.decided_by_id == user.id
+        return user.id in _decision_authors(obj)
     return False
+
+
+def _decision_authors(entry: Decision) -> set[int]:
+    """Who recorded the decision, and who changed it since its last approval, up to `entry`."""
+    last_approval = (
+        db.select(db.func.coalesce(db.func.max(Decision.seq), 0))
+        .where(
+            Decision.thread_id == entry.thread_id,
+            Decision.change == "approval",
+            Decision.seq <= entry.seq,
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.scalars(
+        db.select(Decision.decided_by_id).where(
+            Decision.thread_id == entry.thread_id,
+            Decision.seq <= entry.seq,
+            db.or_(Decision.id == entry.thread_id, Decision.seq > last_approval),
+        )
+    )
+    return set(rows)
 
 
 def can(user: User | None, action: Action | str, obj: OrganizationOwned | Any = None) -> bool:
@@ -145,7 +179,7 @@ def can(user: User | None, action: Action | str, obj: OrganizationOwned | Any = 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     action = Action(action)
-    if action in SECOND_PERSON and obj is not None and is_own(user, obj):
+    if action in SECOND_PERSON and obj is not None and is_own(user, obj, action):
         return False
     if user.is_admin:
         return True
@@ -179,7 +213,13 @@ def organization_ids_where(user: User, action: Action) -> list[int] | None:
 def checkpoints_to_decide(user: User) -> list[Any]:
     """`can(user, DECIDE_CHECKPOINT, checkpoint)` as SQL conditions on Checkpoint, for the
     review queue: a deciding role in its organization, and requested by someone else."""
-    scope: list[Any] = [Checkpoint.requested_by_id != user.id]
+    scope: list[Any] = [
+        Checkpoint.requested_by_id != user.id,
+        # Approved once by this person: it waits on someone else now.
+        db.or_(
+            Checkpoint.first_approved_by_id.is_(None), Checkpoint.first_approved_by_id != user.id
+        ),
+    ]
     org_ids = organization_ids_where(user, Action.DECIDE_CHECKPOINT)
     if org_ids is not None:
         scope.append(Checkpoint.organization_id.in_(org_ids))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask import url_for
-from flask_smorest import Blueprint
+from flask import Response, url_for
+from flask_smorest import Blueprint, abort
+from werkzeug.exceptions import NotFound
 
 from governance.api.auth import api_organization, api_user, token_required
 from governance.api.schemas import Day, Id, Name, Text, WholeNumber
@@ -15,11 +17,13 @@ from governance.decisions import queries as dq
 from governance.decisions.chain import hashed_entry
 from governance.decisions.models import LIST_FIELDS, Decision
 from governance.enums import DecisionImpact, DecisionStatus, PhaseKind
-from governance.errors import DomainError
+from governance.errors import AlreadyDecided, ConflictError, DomainError
 from governance.extensions import db
+from governance.loaders import get_checkpoint, get_decision, get_initiative
 from governance.permissions import Action
-from governance.portfolio.models import Initiative
 from governance.web.errors import json_error
+
+T = TypeVar("T")
 
 blp = Blueprint("api_decisions", __name__, url_prefix="/api/v1/orgs", description="Decision log")
 
@@ -178,22 +182,16 @@ def list_decisions(args: dict[str, Any], slug: str) -> dict[str, Any]:
 def create_decision(data: dict[str, Any], slug: str) -> Any:
     """Record a decision (contributor and up). Answers the new entry with its hashes."""
     org = api_organization(slug, Action.PROPOSE_DECISION)
+    # Every id in the body names a record of this organization: 404 naming the field.
+    initiative = _body_ref(get_initiative, org, data["initiative_id"], "initiative_id")
+    supersedes = _body_ref(get_decision, org, data["supersedes_id"], "supersedes_id")
+    _body_ref(get_checkpoint, org, data["checkpoint_id"], "checkpoint_id")
     try:
-        initiative = None
-        if data["initiative_id"] is not None:
-            initiative = db.session.get(Initiative, data["initiative_id"])
-            if initiative is None or initiative.organization_id != org.id:
-                raise DomainError("No such initiative in this organization.", field="initiative_id")
         phase = None
         if data["phase"]:
             if initiative is None:
                 raise DomainError("Give the initiative of this phase.", field="phase")
             phase = next(p for p in initiative.phases if p.kind == PhaseKind(data["phase"]))
-        supersedes = None
-        if data["supersedes_id"] is not None:
-            supersedes = db.session.get(Decision, data["supersedes_id"])
-            if supersedes is None or supersedes.organization_id != org.id:
-                raise DomainError("No such decision in this organization.", field="supersedes_id")
         entry = ops.record_decision(
             org,
             api_user(),
@@ -212,8 +210,104 @@ def create_decision(data: dict[str, Any], slug: str) -> Any:
             **{name: data[name] for name in (*ops.TEXT_FIELDS, *LIST_FIELDS)},
         )
     except DomainError as error:
-        db.session.rollback()
-        details = {error.field: [error.message]} if error.field else None
-        return json_error(error.status, error.message, code=error.code, details=details)
+        return _refused(error, org.slug)
     db.session.commit()
     return _out(entry, org.slug)
+
+
+def _refused(error: DomainError, slug: str, entry: Decision | None = None) -> Response:
+    db.session.rollback()
+    details: dict[str, Any] | None = {error.field: [error.message]} if error.field else None
+    if entry is not None and isinstance(error, ConflictError | AlreadyDecided):
+        # What the decision says now, so the client can show it and decide again.
+        details = {**(details or {}), "current": _out(dq.current_entry(entry), slug)}
+    return json_error(error.status, error.message, code=error.code, details=details)
+
+
+def _body_ref(loader: Callable[[Any, int], T], org: Any, value: int | None, field: str) -> T | None:
+    if value is None:
+        return None
+    try:
+        return loader(org, value)
+    except NotFound as missing:
+        abort(404, message=f"{field}: {missing.description}")
+    raise AssertionError  # abort() raised
+
+
+class ApprovalInput(ma.Schema):
+    version = ma.fields.Integer(
+        required=True,
+        metadata={"description": "The seq of the entry you approve (the decision's latest)"},
+    )
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
+
+
+class CorrectionInput(ma.Schema):
+    version = ma.fields.Integer(
+        required=True,
+        metadata={"description": "The seq of the entry the correction started from"},
+    )
+    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=4000))
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    context = ma.fields.String(validate=ma.validate.Length(min=1, max=20000))
+    decision = ma.fields.String(validate=ma.validate.Length(min=1, max=20000))
+    rationale = ma.fields.String(validate=ma.validate.Length(max=20000))
+    impact = ma.fields.String(validate=ma.validate.OneOf([i.value for i in DecisionImpact]))
+    consequences = ma.fields.String(validate=ma.validate.Length(max=20000))
+    confirmation = ma.fields.String(validate=ma.validate.Length(max=20000))
+    decision_drivers = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)))
+    considered_options = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)))
+    decision_makers = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)))
+    consulted = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)))
+    informed = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)))
+    risk_refs = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)))
+    artifact_refs = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)))
+
+
+def _decision(org: Any, seq: int) -> Decision:
+    entry = dq.entry_by_seq(org, seq)
+    if entry is None:
+        abort(404, message="No such decision in this organization's log.")
+    assert entry is not None  # abort() raised
+    return entry
+
+
+@blp.post("/<slug>/decisions/<int:seq>/approval")
+@token_required
+@blp.arguments(ApprovalInput)
+@blp.response(201, DecisionSchema)
+@blp.alt_response(409, description="Already decided, or changed since `version`")
+def approve(data: dict[str, Any], slug: str, seq: int) -> Any:
+    """A second person approves a decision waiting for one (leader, PMO or admin, never an
+    author of what waits). Answers the approval entry."""
+    org = api_organization(slug, Action.DECIDE)
+    entry = _decision(org, seq)
+    try:
+        new = ops.approve_decision(entry, api_user(), note=data["note"], version=data["version"])
+    except DomainError as error:
+        return _refused(error, org.slug, entry)
+    db.session.commit()
+    return _out(new, org.slug)
+
+
+@blp.post("/<slug>/decisions/<int:seq>/corrections")
+@token_required
+@blp.arguments(CorrectionInput)
+@blp.response(201, DecisionSchema)
+@blp.alt_response(409, description="Someone changed the decision since `version`")
+def correct(data: dict[str, Any], slug: str, seq: int) -> Any:
+    """Correct a decision: the fields given change, the others stay. A correction of a
+    high-impact decision is proposed until a second person approves it."""
+    org = api_organization(slug, Action.PROPOSE_DECISION)
+    entry = _decision(org, seq)
+    changes = {k: v for k, v in data.items() if k not in ("version", "note")}
+    if "impact" in changes:
+        changes["impact"] = DecisionImpact(changes["impact"])
+    try:
+        new = ops.correct_decision(
+            entry, api_user(), note=data["note"], version=data["version"], **changes
+        )
+    except DomainError as error:
+        return _refused(error, org.slug, entry)
+    db.session.commit()
+    return _out(new, org.slug)

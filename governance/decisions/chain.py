@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from governance import rollups
 from governance.database import utcnow
 from governance.decisions.models import LIST_FIELDS, Decision
+from governance.errors import AlreadyDecided
 from governance.extensions import db
 from governance.portfolio.models import Organization
 from governance.verify import GENESIS_HASH, VerifyResult, entry_hash, format_timestamp
@@ -109,12 +110,40 @@ def _next_id() -> int:
     return int(next_id or 1)
 
 
+def _check_still_latest(thread_id: int, revises_id: int) -> None:
+    # Read under the chain lock: on PostgreSQL a new statement sees every commit made before
+    # the lock was granted; on SQLite the writer's snapshot is the latest one.
+    head = db.session.execute(
+        sa.select(Decision)
+        .where(Decision.thread_id == thread_id)
+        .order_by(Decision.seq.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if head.id == revises_id:
+        return
+    if head.change == "approval":
+        message = f"Already decided: {head.approved_by_name} approved this decision first"
+    elif head.change == "correction":
+        message = f"Already changed: {head.decided_by_name} corrected this decision first"
+    else:
+        message = (
+            f"Already decided: {head.decided_by_name} made this decision {head.status.value} first"
+        )
+    raise AlreadyDecided(f"{message} (entry #{head.seq}). Reload it to see where it stands.")
+
+
 def append(organization: Organization, values: dict[str, Any]) -> Decision:
     """Append an entry with `values` (every column but id, seq, prev_hash, hash, created_at).
 
     Flushes, never commits; the chain head lock is held until the caller commits or rolls back.
+    A revision (`revises_id` set) is a compare-and-set under that lock: it is appended only
+    while the entry it revises is still the latest of its thread, so two people approving or
+    correcting the same state cannot both succeed (the others get AlreadyDecided).
     """
     lock_chain(organization.id)
+    if values.get("revises_id") is not None:
+        _check_still_latest(values["thread_id"], values["revises_id"])
     last_error: IntegrityError | None = None
     for _attempt in range(APPEND_ATTEMPTS):
         head = chain_head(organization.id)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from governance.enums import PHASE_TITLES, DecisionImpact, DecisionStatus, PhaseKind
 from governance.web.forms import Form, _optional_int
 
-# Kinds a person records from the form; "checkpoint" entries come from checkpoint reviews.
+# Kinds a person records from the form; checkpoint outcomes and waivers are written by their
+# workflow (decisions/rules.py: SYSTEM_KINDS).
 KINDS = [
     SelectChoice("general", "General"),
     SelectChoice("architecture", "Architecture / build vs buy"),
     SelectChoice("vendor", "Vendor choice"),
-    SelectChoice("waiver", "Waiver of an exit criterion"),
     SelectChoice("go_live", "Go-live / promotion"),
     SelectChoice("governance_expectations", "Governance expectations (objectives phase)"),
     SelectChoice("roadmap_refinement", "Roadmap refinement (evaluation phase)"),
@@ -24,6 +24,15 @@ KINDS = [
 
 
 LINES = "One per line."
+
+
+class StartedFrom(Form):
+    """The entry a revision started from (its seq): a change to an older state is refused."""
+
+    version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
+
+    def started_from(self) -> int | None:
+        return int(self.version.data) if self.version.data else None
 
 
 class MadrFields(Form):
@@ -90,11 +99,17 @@ class DecisionForm(MadrFields):
         ]
 
 
-class CorrectionForm(MadrFields):
+class CorrectionForm(MadrFields, StartedFrom):
     note = TextAreaField("What the correction fixes", validators=[DataRequired(), Length(max=4000)])
+    version = HiddenField(
+        validators=[
+            DataRequired("Reload the page: the form does not say which entry it corrects."),
+            Regexp(r"^\d{1,12}$"),
+        ]
+    )
 
 
-class StatusForm(Form):
+class StatusForm(StartedFrom):
     status = SelectField(
         "New status",
         choices=[
@@ -106,7 +121,7 @@ class StatusForm(Form):
     note = TextAreaField("Why", validators=[Length(max=4000)])
 
 
-class ApprovalForm(Form):
+class ApprovalForm(StartedFrom):
     note = TextAreaField("Comment", validators=[Length(max=4000)])
 
 

@@ -88,7 +88,10 @@ class Decision(db.Model):  # type: ignore[name-defined]
     # What the decision concerns.
     initiative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("initiative.id"), index=True)
     phase_id: Mapped[int | None] = mapped_column(sa.ForeignKey("phase.id"))
-    checkpoint_id: Mapped[int | None] = mapped_column()  # the checkpoints area adds the table
+    # use_alter: checkpoint.decision_id points back here (the outcome's entry).
+    checkpoint_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checkpoint.id", use_alter=True, name="fk_decision_checkpoint_id_checkpoint")
+    )
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision.id"))
     # Risks and lineage artifacts live in other areas: kept as references, e.g. "risk:12".
     risk_refs: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -110,14 +113,6 @@ class Decision(db.Model):  # type: ignore[name-defined]
     @property
     def is_revision(self) -> bool:
         return self.revises_id is not None
-
-    @property
-    def needs_approval(self) -> bool:
-        return (
-            self.impact == DecisionImpact.HIGH
-            and self.status == DecisionStatus.PROPOSED
-            and self.approved_by_id is None
-        )
 
     def __repr__(self) -> str:
         return f"<Decision {self.organization_id}#{self.seq} {self.title!r}>"

@@ -4,10 +4,16 @@ Nothing here updates or deletes an entry. A decision's approval, status change o
 appends a new entry to its thread that repeats every field (with the change) and points at
 the entry it revises, so the latest entry of a thread is the decision's current state.
 
-High-impact rule (human in the loop): a high-impact decision recorded as accepted is stored as
-*proposed* until a second person with the right to decide approves it (`approve_decision`,
-which refuses the decision's own author). Correcting an accepted high-impact decision sends it
-back to proposed: what was approved is not what it now says.
+Two-person rule (human in the loop, decisions/rules.py): a high-impact decision recorded as
+accepted is stored as *proposed* until a second person with the right to decide approves it
+(`approve_decision`; permissions refuse its authors). The same holds for every change that
+could walk around that approval: a correction of a high-impact decision (lowering its impact
+included) and a decision superseding one that had high impact. A correction never carries an
+earlier approval over: what was approved is not what the decision now says.
+
+Every revision names the state it started from (`version`: the seq of the entry the person
+saw); the chain appends it only while that entry is still the latest of its thread, so of two
+people approving or correcting the same state, one wins and the other is told (409).
 """
 
 from __future__ import annotations
@@ -19,10 +25,16 @@ from typing import Any
 from governance.decisions import chain
 from governance.decisions.models import LIST_FIELDS, Decision
 from governance.decisions.queries import current_entry
+from governance.decisions.rules import (
+    awaits_second_person,
+    correction_needs_second_person,
+    is_system_kind,
+    was_high_impact,
+)
 from governance.enums import DecisionImpact, DecisionStatus
-from governance.errors import DomainError
+from governance.errors import AlreadyDecided, ConflictError, DomainError
 from governance.extensions import db
-from governance.gates.models import Phase
+from governance.gates.models import Checkpoint, Phase
 from governance.people.models import User
 from governance.permissions import Action, require
 from governance.portfolio.models import Initiative, Organization
@@ -72,9 +84,13 @@ def record_decision(
     kind: str = "general",
     details: dict[str, Any] | None = None,
     created_at: datetime | None = None,
+    by_workflow: bool = False,
     **madr_fields: Any,
 ) -> Decision:
-    """Append a new decision to the organization's log. Flushes, never commits."""
+    """Append a new decision to the organization's log. Flushes, never commits.
+
+    `by_workflow` is for the checkpoint and waiver operations (and the demo's replayed
+    history): only they write the system kinds (decisions/rules.py)."""
     require(author, Action.PROPOSE_DECISION, org, PROPOSE_REFUSAL)
     unknown = set(madr_fields) - MADR_FIELDS
     if unknown:
@@ -92,6 +108,12 @@ def record_decision(
             "Choose the kind of decision (lower-case letters, digits and underscores).",
             field="kind",
         )
+    if is_system_kind(kind) and not by_workflow:
+        raise DomainError(
+            f"“{kind}” decisions are written by the workflow (a checkpoint's review, an exit"
+            " criterion's waiver), not recorded directly: choose another kind.",
+            field="kind",
+        )
     if initiative is not None and initiative.organization_id != org.id:
         raise DomainError("Choose an initiative of this organization.", field="initiative_id")
     if phase is not None:
@@ -101,6 +123,14 @@ def record_decision(
             raise DomainError("Choose a phase of the chosen initiative.", field="phase_id")
         if initiative is None:
             initiative = db.session.get(Initiative, phase.initiative_id)
+    if checkpoint_id is not None:
+        checkpoint = db.session.get(Checkpoint, checkpoint_id)
+        if checkpoint is None or checkpoint.organization_id != org.id:
+            raise DomainError("No such checkpoint in this organization.", field="checkpoint_id")
+        if initiative is not None and checkpoint.initiative_id != initiative.id:
+            raise DomainError(
+                "Choose a checkpoint of the chosen initiative.", field="checkpoint_id"
+            )
     superseded: Decision | None = None
     if supersedes is not None:
         if supersedes.organization_id != org.id:
@@ -112,8 +142,11 @@ def record_decision(
                 " superseded.",
                 field="supersedes_id",
             )
-    if impact == DecisionImpact.HIGH and status == DecisionStatus.ACCEPTED:
-        # Human in the loop: accepted only once a second person approves it.
+    needs_second_person = impact == DecisionImpact.HIGH or (
+        superseded is not None and was_high_impact(superseded.thread_id)
+    )
+    if needs_second_person and status == DecisionStatus.ACCEPTED:
+        # Human in the loop: accepted (and superseding) only once a second person approves.
         status = DecisionStatus.PROPOSED
     values = _validated(
         {
@@ -151,14 +184,24 @@ def record_decision(
 
 
 def approve_decision(
-    decision: Decision, approver: User, *, note: str = "", created_at: datetime | None = None
+    decision: Decision,
+    approver: User,
+    *,
+    note: str = "",
+    version: int | None = None,
+    created_at: datetime | None = None,
 ) -> Decision:
-    """A second person approves a proposed high-impact decision: a new, accepted entry."""
+    """A second person approves a decision waiting for one: a new, accepted entry.
+    `version` is the seq of the entry the approver saw: they approve that content only."""
     latest = current_entry(decision)
     org = latest.organization
+    _check_started_from(latest, version)
     if latest.status != DecisionStatus.PROPOSED:
-        raise DomainError(f"Only a proposed decision can be approved; this one is {latest.status}.")
-    if latest.impact != DecisionImpact.HIGH:
+        raise AlreadyDecided(
+            f"Only a proposed decision can be approved; this one is already {latest.status}"
+            + (f" (approved by {latest.approved_by_name})." if latest.approved_by_name else ".")
+        )
+    if not awaits_second_person(latest):
         raise DomainError("Only high-impact decisions need an approval; accept this one instead.")
     require(
         approver,
@@ -191,11 +234,13 @@ def change_status(
     status: DecisionStatus,
     *,
     note: str = "",
+    version: int | None = None,
     created_at: datetime | None = None,
 ) -> Decision:
     """Accept, reject or deprecate a decision: a new entry with the new status."""
     latest = current_entry(decision)
     require(author, Action.PROPOSE_DECISION, latest, PROPOSE_REFUSAL)
+    _check_started_from(latest, version)
     status = DecisionStatus(status)
     allowed = {
         DecisionStatus.PROPOSED: (DecisionStatus.ACCEPTED, DecisionStatus.REJECTED),
@@ -212,12 +257,14 @@ def change_status(
                 f"{' or '.join(s.value for s in allowed)}, not {status.value}."
             )
         raise DomainError(message, field="status")
-    if latest.impact == DecisionImpact.HIGH and status == DecisionStatus.ACCEPTED:
+    waiting = awaits_second_person(latest)
+    if (waiting or latest.impact == DecisionImpact.HIGH) and status == DecisionStatus.ACCEPTED:
         raise DomainError(
-            "A high-impact decision is accepted through a second person's approval.",
+            "This decision is accepted through a second person's approval (high impact, or a"
+            " change to a high-impact decision).",
             field="status",
         )
-    if latest.impact == DecisionImpact.HIGH:
+    if waiting or latest.impact == DecisionImpact.HIGH:
         require(
             author,
             Action.DECIDE,
@@ -247,12 +294,23 @@ def correct_decision(
     /,
     *,
     note: str,
+    version: int | None = None,
     created_at: datetime | None = None,
     **changes: Any,
 ) -> Decision:
-    """Correct a decision's content: a new entry with the corrected fields and the reason."""
+    """Correct a decision's content: a new entry with the corrected fields and the reason.
+    `version` is the seq of the entry the correction started from (web form, API body): a
+    correction of an older state is refused with the current values, never applied over
+    someone else's."""
     latest = current_entry(entry)
     require(author, Action.PROPOSE_DECISION, latest, PROPOSE_REFUSAL)
+    if version is not None and version != latest.seq:
+        raise ConflictError(
+            f"{latest.decided_by_name} changed this decision while you were correcting it"
+            f" (entry #{latest.seq} is now its latest). Review the current values and correct"
+            " again.",
+            current={name: getattr(latest, name) for name in STALE_SHOWN},
+        )
     unknown = set(changes) - CORRECTABLE
     if unknown:
         raise TypeError(f"correct_decision() cannot change: {', '.join(sorted(unknown))}")
@@ -266,14 +324,10 @@ def correct_decision(
     impact = DecisionImpact(changes.get("impact", latest.impact))
     if all(merged[k] == current[k] for k in current if k != "impact") and impact == latest.impact:
         raise DomainError("Nothing was changed: change a field to correct the decision.")
-    status, approved_by_id, approved_by_name = (
-        latest.status,
-        latest.approved_by_id,
-        latest.approved_by_name,
-    )
-    if impact == DecisionImpact.HIGH and status == DecisionStatus.ACCEPTED:
-        # What was approved is not what the decision now says: it needs approving again.
-        status, approved_by_id, approved_by_name = DecisionStatus.PROPOSED, None, None
+    status = latest.status
+    if correction_needs_second_person(awaits_second_person(latest), latest.impact, impact):
+        # What was approved is not what the decision now says: a second person approves it.
+        status = DecisionStatus.PROPOSED
     merged.pop("impact", None)
     corrected = _revise(
         latest,
@@ -282,8 +336,9 @@ def correct_decision(
         status=status,
         decided_by_id=author.id,
         decided_by_name=author.name,
-        approved_by_id=approved_by_id,
-        approved_by_name=approved_by_name,
+        # An approval is of the content approved, never carried over to changed content.
+        approved_by_id=None,
+        approved_by_name=None,
         created_at=created_at,
         **merged,
     )
@@ -292,6 +347,25 @@ def correct_decision(
 
 
 # --------------------------------------------------------------------------------- helpers
+
+# What a stale correction shows as the decision's current values.
+STALE_SHOWN = ("seq", "status", "impact", "title", "decision", "decided_by_name")
+
+
+def _check_started_from(latest: Decision, version: int | None) -> None:
+    """Refuse a change that started from an entry that is no longer the decision's latest."""
+    if version is None or version == latest.seq:
+        return
+    if latest.change in ("approval", "status_change"):
+        who = latest.approved_by_name if latest.change == "approval" else latest.decided_by_name
+        raise AlreadyDecided(
+            f"Already decided: {who} made this decision {latest.status.value} (entry"
+            f" #{latest.seq}) after you opened it."
+        )
+    raise AlreadyDecided(
+        f"{latest.decided_by_name} changed this decision after you opened it (entry"
+        f" #{latest.seq}): review what it says now before deciding."
+    )
 
 
 def _mark_superseded(

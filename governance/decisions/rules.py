@@ -1,4 +1,6 @@
-"""Rules that need a recorded decision: governance expectations, roadmap refinement.
+"""The decision log's rules: the evaluated exit criteria that need a recorded decision
+(governance expectations, roadmap refinement), the two-person rule, and the kinds only the
+workflow writes.
 
 A decision counts when its current state (the latest entry of its thread) is accepted, it is
 linked to the initiative, and its kind says what it decides: "governance_expectations" (the
@@ -8,13 +10,15 @@ after it started). A proposed high-impact decision does not count until it is ap
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from governance.decisions.models import Decision
 from governance.decisions.queries import is_current
-from governance.enums import DecisionStatus, PhaseKind
+from governance.enums import DecisionImpact, DecisionStatus, PhaseKind
 from governance.extensions import db
 from governance.gates.rules import Failure, RecordRef, rule
 from governance.portfolio.models import Initiative
@@ -77,3 +81,91 @@ def roadmap_refined_decided(initiative: Initiative, today: date) -> list[Failure
     if any(d.status == DecisionStatus.ACCEPTED for d in found):
         return []
     return _missing(initiative, "roadmap_refinement", "the refined roadmap", found)
+
+
+# ---- the two-person rule (human in the loop) ----------------------------------------------
+#
+# A high-impact decision takes effect only once a second person approves it, and so does any
+# change that could walk around that approval: correcting a high-impact decision (lowering
+# its impact included) and recording a decision that supersedes one. Such an entry is stored
+# as proposed and waits until someone other than its authors (permissions.is_own) approves
+# it; an approval is never carried over to changed content.
+
+# Kinds only the workflow writes: a checkpoint's outcome (gates/checkpoints.py) and an exit
+# criterion's waiver (gates/criteria.py). Recorded by hand (web, API), they would show an
+# approval or a waiver that nobody gave through the workflow.
+SYSTEM_KINDS = frozenset({"waiver"})
+SYSTEM_KIND_PREFIX = "checkpoint_"
+
+
+def is_system_kind(kind: str) -> bool:
+    return kind in SYSTEM_KINDS or kind.startswith(SYSTEM_KIND_PREFIX)
+
+
+def awaiting_second_person() -> sa.ColumnElement[bool]:
+    """Where a `Decision` entry waits for a second person's approval, as SQL: it is proposed,
+    and either its thread held high-impact content since its last approval (recorded as
+    high, corrected from or to high) or it supersedes a decision that was high-impact."""
+    high, approval, target = aliased(Decision), aliased(Decision), aliased(Decision)
+    approved_since = (
+        sa.exists()
+        .where(
+            approval.thread_id == Decision.thread_id,
+            approval.change == "approval",
+            approval.seq > high.seq,
+            approval.seq <= Decision.seq,
+        )
+        .correlate_except(approval)  # both enclosing queries, not only the nearest
+    )
+    high_content = sa.exists().where(
+        high.thread_id == Decision.thread_id,
+        high.seq <= Decision.seq,
+        high.impact == DecisionImpact.HIGH,
+        ~approved_since,
+    )
+    supersedes_high = sa.exists().where(
+        target.thread_id == Decision.supersedes_id,
+        target.seq < Decision.seq,
+        target.impact == DecisionImpact.HIGH,
+    )
+    return sa.and_(
+        Decision.status == DecisionStatus.PROPOSED, sa.or_(high_content, supersedes_high)
+    )
+
+
+def awaiting_among(entries: Iterable[Decision]) -> set[int]:
+    """The ids of those entries that wait for a second person's approval (one query)."""
+    ids = [entry.id for entry in entries]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Decision.id).where(Decision.id.in_(ids), awaiting_second_person())
+        )
+    )
+
+
+def awaits_second_person(entry: Decision) -> bool:
+    return entry.id in awaiting_among([entry])
+
+
+def was_high_impact(thread_id: int) -> bool:
+    """Did the decision ever have high impact? Superseding it then needs a second person."""
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Decision.thread_id == thread_id, Decision.impact == DecisionImpact.HIGH
+                )
+            )
+        )
+    )
+
+
+def correction_needs_second_person(
+    latest_awaits: bool, before: DecisionImpact, after: DecisionImpact
+) -> bool:
+    """A correction waits for a second person when the decision was or becomes high-impact,
+    or when what it corrects was itself still waiting (or a second correction would pass
+    the first one through)."""
+    return latest_awaits or DecisionImpact.HIGH in (before, after)

@@ -31,10 +31,11 @@ from governance.decisions.forms import (
     lines,
 )
 from governance.decisions.models import LIST_FIELDS, Decision
+from governance.decisions.rules import awaiting_among, awaits_second_person
 from governance.enums import PHASE_TITLES, DecisionImpact, DecisionStatus, PhaseKind
-from governance.errors import DomainError
+from governance.errors import AlreadyDecided, ConflictError, DomainError
 from governance.extensions import db
-from governance.loaders import get_initiative, get_organization
+from governance.loaders import get_decision, get_initiative, get_organization
 from governance.permissions import Action
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.web.helpers import Flash, form_status, save
@@ -109,6 +110,7 @@ def index(slug: str) -> ResponseReturnValue:
         "decisions/index.html",
         org=org,
         page=page,
+        awaiting=awaiting_among(row.entry for row in page.rows),
         form=form,
         filters_valid=filters is not None,
     ), status
@@ -136,9 +138,7 @@ def create(slug: str) -> ResponseReturnValue:
             if initiative is None:
                 raise DomainError("Choose the initiative of this phase.", field="phase")
             phase = next(p for p in initiative.phases if p.kind == PhaseKind(form.phase.data))
-        supersedes = (
-            db.session.get(Decision, form.supersedes_id.data) if form.supersedes_id.data else None
-        )
+        supersedes = get_decision(org, form.supersedes_id.data) if form.supersedes_id.data else None
         return ops.record_decision(
             org,
             current_user,
@@ -164,10 +164,11 @@ def create(slug: str) -> ResponseReturnValue:
 
 
 def _recorded(entry: Decision) -> Flash:
-    if entry.needs_approval:
+    if awaits_second_person(entry):
         return (
-            f"Decision #{entry.seq} is recorded as proposed: a high-impact decision is"
-            " accepted once a second person (leader, PMO or admin) approves it.",
+            f"Decision #{entry.seq} is recorded as proposed: a high-impact decision (or one"
+            " superseding a high-impact decision) is accepted once a second person (leader,"
+            " PMO or admin) approves it.",
             "warning",
         )
     return f"Decision #{entry.seq} is recorded in the log."
@@ -220,9 +221,15 @@ def _show_page(
         phase_title=PHASE_TITLES.get(phase_kind) if phase_kind else None,
         supersedes=links.get(current.supersedes_id) if current.supersedes_id else None,
         superseded_by=dq.superseded_by(current),
-        status_form=status_form or StatusForm(),
-        approval_form=approval_form or ApprovalForm(),
+        awaiting=awaits_second_person(current),
+        status_form=status_form or StatusForm(version=str(current.seq)),
+        approval_form=approval_form or ApprovalForm(version=str(current.seq)),
     ), code
+
+
+def _code(error: DomainError) -> int:
+    """409 when someone else decided first; any other refusal shows the page again (400)."""
+    return 409 if isinstance(error, AlreadyDecided) else 400
 
 
 @bp.post("/<int:seq>/approve")
@@ -233,9 +240,13 @@ def approve(slug: str, seq: int) -> ResponseReturnValue:
     form = ApprovalForm()
     saved = save(
         form,
-        lambda: ops.approve_decision(entry, current_user, note=form.note.data or ""),
+        # The entry approved is the one the approver saw: the form's, else the address's.
+        lambda: ops.approve_decision(
+            entry, current_user, note=form.note.data or "", version=form.started_from() or seq
+        ),
         success=lambda new: f"Approved: entry #{new.seq} records the approval.",
         redirect_to=lambda new: _url(org, new),
+        refused=lambda error: _show_page(org, entry, approval_form=form, code=_code(error)),
     )
     if saved is not None:
         return saved
@@ -251,10 +262,15 @@ def change_status(slug: str, seq: int) -> ResponseReturnValue:
     saved = save(
         form,
         lambda: ops.change_status(
-            entry, current_user, DecisionStatus(form.status.data), note=form.note.data or ""
+            entry,
+            current_user,
+            DecisionStatus(form.status.data),
+            note=form.note.data or "",
+            version=form.started_from(),
         ),
         success=lambda new: f"The decision is now {new.status.value} (entry #{new.seq}).",
         redirect_to=lambda new: _url(org, new),
+        refused=lambda error: _show_page(org, entry, status_form=form, code=_code(error)),
     )
     if saved is not None:
         return saved
@@ -268,17 +284,24 @@ def correct(slug: str, seq: int) -> ResponseReturnValue:
     current = dq.current_entry(_entry(org, seq))
     form = CorrectionForm()
     if request.method == "GET":
-        for name in ("title", "context", "decision", "rationale", "consequences", "confirmation"):
-            getattr(form, name).data = getattr(current, name)
-        for name in LIST_FIELDS:
-            getattr(form, name).data = "\n".join(getattr(current, name))
-        form.impact.data = current.impact.value
+        _fill(form, current)
+
+    def stale(error: DomainError) -> ResponseReturnValue:
+        # Someone corrected it first: show the decision as it stands now, to correct again.
+        latest = dq.current_entry(current)
+        if isinstance(error, ConflictError):
+            _fill(form, latest)
+        return render_template(
+            "decisions/correct.html", org=org, form=form, current=latest
+        ), error.status
+
     saved = save(
         form,
         lambda: ops.correct_decision(
             current,
             current_user,
             note=form.note.data or "",
+            version=form.started_from(),
             title=form.title.data or "",
             context=form.context.data or "",
             decision=form.decision.data or "",
@@ -288,14 +311,38 @@ def correct(slug: str, seq: int) -> ResponseReturnValue:
             confirmation=form.confirmation.data or "",
             **_list_values(form),
         ),
-        success=lambda new: f"Corrected: entry #{new.seq} records the correction.",
+        success=_corrected,
         redirect_to=lambda new: _url(org, new),
+        refused=stale,
     )
     if saved is not None:
         return saved
     return render_template(
         "decisions/correct.html", org=org, form=form, current=current
     ), form_status()
+
+
+def _fill(form: CorrectionForm, entry: Decision) -> None:
+    """The form shows `entry`'s values (after a post too: what was posted is dropped)."""
+    values = {
+        name: getattr(entry, name)
+        for name in ("title", "context", "decision", "rationale", "consequences", "confirmation")
+    }
+    values.update({name: "\n".join(getattr(entry, name)) for name in LIST_FIELDS})
+    values.update(impact=entry.impact.value, version=str(entry.seq))
+    for name, value in values.items():
+        field = getattr(form, name)
+        field.data, field.raw_data = value, None
+
+
+def _corrected(entry: Decision) -> Flash:
+    if awaits_second_person(entry):
+        return (
+            f"Corrected: entry #{entry.seq} records the correction. It is proposed until a"
+            " second person (leader, PMO or admin) approves it.",
+            "warning",
+        )
+    return f"Corrected: entry #{entry.seq} records the correction."
 
 
 # ------------------------------------------------------------------------- exports, verify

@@ -11,10 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from governance.decisions.models import Decision
-from governance.enums import CheckpointStatus
+from governance.enums import CheckpointStatus, RiskTier
 from governance.extensions import db
 from governance.gates.assessment import CriterionState, RuleResults, assess
 from governance.gates.models import Checkpoint
+
+
+def approvers_needed(checkpoint: Checkpoint) -> int:
+    """How many people (never its requester) approve a checkpoint: two for a high-risk
+    initiative when its organization asks for it (the default), one otherwise."""
+    high_risk = checkpoint.initiative.risk_tier == RiskTier.HIGH
+    return 2 if high_risk and checkpoint.organization.two_approvers_for_high_risk else 1
 
 
 def snapshot(states: list[CriterionState]) -> list[dict[str, Any]]:

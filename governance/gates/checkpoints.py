@@ -26,10 +26,11 @@ from governance.enums import (
     PhaseStatus,
     StageGateStatus,
 )
-from governance.errors import DomainError
+from governance.errors import AlreadyDecided, DomainError
 from governance.extensions import db
 from governance.gates.approvals import (
     approval_state,
+    approvers_needed,
     approving_decision,
     snapshot,
     snapshot_sha256,
@@ -82,6 +83,7 @@ def log_decision(
         kind=kind,
         details=details or {},
         created_at=at,
+        by_workflow=True,
     )
 
 
@@ -187,7 +189,9 @@ def decide(
     at: datetime | None = None,
 ) -> Checkpoint:
     """Approve, reject or request changes. Approval completes the phase (or promotes the stage)
-    and starts the next phase; any other outcome returns the phase to in progress."""
+    and starts the next phase; any other outcome returns the phase to in progress. When the
+    checkpoint needs two approvers (approvals.approvers_needed), the first approval is kept
+    on the checkpoint, which stays pending until a second, other person approves."""
     require(
         by,
         Action.DECIDE_CHECKPOINT,
@@ -203,9 +207,17 @@ def decide(
     checkpoint = _locked(Checkpoint, checkpoint.id)
     if not checkpoint.is_pending:
         who = checkpoint.decided_by.name if checkpoint.decided_by else "someone"
-        raise DomainError(
+        raise AlreadyDecided(
             f"This checkpoint was already {OUTCOMES[checkpoint.status]} by {who} "
             f"on {checkpoint.decided_at:%d %b %Y}."
+        )
+    if outcome == CheckpointStatus.APPROVED:
+        # Read under the lock: of two approvals at once, the second sees the first.
+        require(
+            by,
+            Action.APPROVE_CHECKPOINT,
+            checkpoint,
+            "Only a leader, PMO or admin of this organization can approve a checkpoint.",
         )
     comment = comment.strip()
     if outcome != CheckpointStatus.APPROVED and not comment:
@@ -222,12 +234,28 @@ def decide(
     now = at or utcnow()
     if now < checkpoint.requested_at:
         raise DomainError("A checkpoint cannot be decided before it was requested.")
+    if (
+        outcome == CheckpointStatus.APPROVED
+        and checkpoint.first_approved_by_id is None
+        and approvers_needed(checkpoint) == 2
+    ):
+        checkpoint.first_approved_by_id = by.id
+        checkpoint.first_approved_at = now
+        checkpoint.first_approval_comment = comment
+        db.session.flush()
+        return checkpoint
+    first = checkpoint.first_approved_by if outcome == CheckpointStatus.APPROVED else None
+    if outcome != CheckpointStatus.APPROVED:
+        # Rejected or sent back: a later request starts its review over.
+        checkpoint.first_approved_by_id = None
+        checkpoint.first_approved_at = None
+        checkpoint.first_approval_comment = ""
     checkpoint.status = outcome
     checkpoint.decided_by_id = by.id
     checkpoint.decided_at = now
     checkpoint.decision_comment = comment
     frozen = snapshot(states)
-    entry = _log_outcome(checkpoint, by, frozen)
+    entry = _log_outcome(checkpoint, by, frozen, first)
     checkpoint.decision_id = entry.id
     if outcome == CheckpointStatus.APPROVED:
         checkpoint.approved_snapshot_sha256 = snapshot_sha256(frozen)
@@ -248,11 +276,21 @@ def _advance(checkpoint: Checkpoint, now: datetime) -> None:
         pass_gate(checkpoint.stage_gate, now)
 
 
-def _log_outcome(checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]]) -> Decision:
+def _log_outcome(
+    checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]], first: User | None
+) -> Decision:
     initiative = checkpoint.initiative
     subject = subject_of(checkpoint.phase, checkpoint.stage_gate, initiative)
     verb = OUTCOMES[checkpoint.status]
     comment = checkpoint.decision_comment
+    if first is not None:
+        verb = f"{verb} by {first.name} and {by.name}"
+        first_comment = checkpoint.first_approval_comment
+        comment = " ".join(
+            part
+            for part in (f"{first.name}: {first_comment}" if first_comment else "", comment)
+            if part
+        )
     return log_decision(
         initiative,
         by,
@@ -276,6 +314,19 @@ def _log_outcome(checkpoint: Checkpoint, by: User, frozen: list[dict[str, Any]])
             "decided_at": checkpoint.decided_at.isoformat() if checkpoint.decided_at else None,
             "criteria": frozen,
             "criteria_sha256": snapshot_sha256(frozen),
+            **(
+                {
+                    "approvers": [
+                        {"id": first.id, "name": first.name},
+                        {"id": by.id, "name": by.name},
+                    ],
+                    "first_approved_at": checkpoint.first_approved_at.isoformat()
+                    if checkpoint.first_approved_at
+                    else None,
+                }
+                if first is not None
+                else {}
+            ),
         },
     )
 

@@ -203,6 +203,11 @@ class Checkpoint(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # The first of two approvals, when the checkpoint needs two (gates/approvals.py): it stays
+    # pending until a second, other person approves.
+    first_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_approval_comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # The decision-log entry of the outcome (the latest re-review, once re-reviewed).
     decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision.id"))
     # SHA-256 of the exit criteria as approved; the full snapshot is in the decision's details.
@@ -215,6 +220,7 @@ class Checkpoint(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     stage_gate: Mapped[StageGate | None] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    first_approved_by: Mapped[User | None] = relationship(foreign_keys=[first_approved_by_id])
 
     @property
     def criteria(self) -> list[ExitCriterion]:

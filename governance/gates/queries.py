@@ -213,18 +213,23 @@ class CheckpointPage:
         return [s.criterion.title for s in self.states if s.is_open]
 
 
-def linked_decisions(checkpoint_ids: list[int], waiver_ids: list[int]) -> list[Any]:
-    """Decision-log entries about these checkpoints, and the waivers of their criteria."""
+def linked_decisions(
+    checkpoint_ids: list[int], waiver_ids: list[int], organization_id: int
+) -> list[Any]:
+    """Decision-log entries about these checkpoints, and the waivers of their criteria: of
+    this organization's log only (an entry written before ids were checked may name another
+    organization's checkpoint, and the log keeps it)."""
     if not checkpoint_ids and not waiver_ids:
         return []
     return list(
         db.session.scalars(
             sa.select(Decision)
             .where(
+                Decision.organization_id == organization_id,
                 sa.or_(
                     Decision.checkpoint_id.in_(checkpoint_ids or [-1]),
                     Decision.id.in_(waiver_ids or [-1]),
-                )
+                ),
             )
             .order_by(Decision.seq)
         )
@@ -251,7 +256,9 @@ def checkpoint_page(checkpoint: Checkpoint, today: date) -> CheckpointPage:
         )
     )
     waivers = [c.waived_by_decision_id for c in criteria if c.waived_by_decision_id]
-    decisions = linked_decisions([checkpoint.id, *[h.id for h in history]], waivers)
+    decisions = linked_decisions(
+        [checkpoint.id, *[h.id for h in history]], waivers, checkpoint.organization_id
+    )
     end = checkpoint.decided_at.date() if checkpoint.decided_at else today
     return CheckpointPage(
         checkpoint,

@@ -99,7 +99,7 @@ def decide(slug: str, checkpoint_id: int) -> ResponseReturnValue:
         lambda: ops.decide(
             checkpoint, current_user, form.outcome.data or "", form.comment.data or ""
         ),
-        success=lambda _: f"Checkpoint {ops.OUTCOMES[checkpoint.status]}: {_subject(checkpoint)}.",
+        success=lambda _: _decided(checkpoint),
         redirect_to=url_for("checkpoints.queue")
         if form.back.data == "reviews"
         else url_for("checkpoints.show", slug=org.slug, checkpoint_id=checkpoint.id),
@@ -108,6 +108,15 @@ def decide(slug: str, checkpoint_id: int) -> ResponseReturnValue:
     if saved is not None:
         return saved
     return _page(org, checkpoint, form=form, status=400)
+
+
+def _decided(checkpoint: Checkpoint) -> str:
+    if checkpoint.is_pending:
+        return (
+            f"Your approval of {_subject(checkpoint)} is recorded: a second approver (leader,"
+            " PMO or admin, not the requester) is needed before it passes."
+        )
+    return f"Checkpoint {ops.OUTCOMES[checkpoint.status]}: {_subject(checkpoint)}."
 
 
 @bp.post("/orgs/<slug>/checkpoints/<int:checkpoint_id>/review-again")

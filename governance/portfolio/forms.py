@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import (
+    BooleanField,
     IntegerField,
     SelectField,
     StringField,
@@ -38,6 +39,14 @@ class OrganizationForm(VersionedForm):
         "Review target (working days)",
         default=5,
         validators=[InputRequired(), NumberRange(min=1, max=60)],
+    )
+
+
+class ReviewRulesForm(VersionedForm):
+    two_approvers_for_high_risk = BooleanField(
+        "Two approvers for checkpoints of high-risk initiatives",
+        description="Two people other than the requester (leader, PMO or admin) approve each"
+        " checkpoint of a high-risk initiative; it stays in review after the first approval.",
     )
 
 

@@ -29,6 +29,11 @@ class Organization(Timestamps, Versioned, db.Model):  # type: ignore[name-define
     description: Mapped[str] = mapped_column(sa.Text, default="")
     # Working days a checkpoint may wait for review before it counts as overdue.
     review_target_days: Mapped[int] = mapped_column(default=5)
+    # A checkpoint of a high-risk initiative needs two approvers other than its requester
+    # (gates/approvals.py: approvers_needed); on unless the organization turns it off.
+    two_approvers_for_high_risk: Mapped[bool] = mapped_column(
+        default=True, server_default=sa.true()
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"

@@ -22,6 +22,7 @@ from governance.errors import DomainError, check_version
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.people.models import User
+from governance.permissions import Action, require
 from governance.portfolio.models import Engagement, Initiative, Organization, Program
 
 # An organization's address (/orgs/<slug>): lower-case words joined by single dashes.
@@ -65,6 +66,26 @@ def update_organization(
     org.name = name.strip()
     org.description = description
     org.review_target_days = review_target_days
+    db.session.flush()
+    return org
+
+
+def set_review_rules(
+    org: Organization,
+    by: User,
+    expected_version: int | None,
+    *,
+    two_approvers_for_high_risk: bool,
+) -> Organization:
+    """How the organization's checkpoints are approved (leader or admin)."""
+    require(
+        by,
+        Action.SET_REVIEW_RULES,
+        org,
+        "Only a leader of this organization or an admin can change how checkpoints are approved.",
+    )
+    check_version(org, expected_version, ["two_approvers_for_high_risk"])
+    org.two_approvers_for_high_risk = two_approvers_for_high_risk
     db.session.flush()
     return org
 

@@ -7,7 +7,7 @@ from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from governance.database import INTEGER_MAX
@@ -18,10 +18,10 @@ from governance.loaders import authorize, get_organization, get_program
 from governance.people import operations as people
 from governance.people.forms import MembershipForm
 from governance.people.models import Membership
-from governance.permissions import Action
+from governance.permissions import Action, can
 from governance.portfolio import operations as ops
 from governance.portfolio import queries as q
-from governance.portfolio.forms import OrganizationForm, ProgramForm
+from governance.portfolio.forms import OrganizationForm, ProgramForm, ReviewRulesForm
 from governance.portfolio.models import Organization
 from governance.web.forms import member_choices
 from governance.web.helpers import form_status, save
@@ -126,7 +126,10 @@ def create() -> ResponseReturnValue:
 @bp.route("/orgs/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str) -> ResponseReturnValue:
-    org = get_organization(slug, Action.ADMINISTER)
+    # A leader sees the page for the review rules (their form); the rest is the admin's.
+    org = get_organization(slug)
+    if request.method == "POST" or not can(current_user, Action.SET_REVIEW_RULES, org):
+        authorize(Action.ADMINISTER, org)
     form = OrganizationForm(obj=org)
     if request.method == "GET":
         form.version.data = str(org.version)
@@ -147,7 +150,46 @@ def edit(slug: str) -> ResponseReturnValue:
     )
     if saved is not None:
         return saved
-    return render_template("portfolio/organizations/form.html", form=form, org=org), form_status()
+    return _edit_page(org, form), form_status()
+
+
+def _edit_page(
+    org: Organization, form: OrganizationForm | None, rules: ReviewRulesForm | None = None
+) -> str:
+    if rules is None:
+        rules = ReviewRulesForm(obj=org)
+        rules.version.data = str(org.version)
+    admin = can(current_user, Action.ADMINISTER, org)
+    return render_template(
+        "portfolio/organizations/form.html",
+        form=form if admin else None,
+        rules=rules,
+        org=org,
+    )
+
+
+@bp.post("/orgs/<slug>/review-rules")
+@login_required
+def review_rules(slug: str) -> ResponseReturnValue:
+    org = get_organization(slug, Action.SET_REVIEW_RULES)
+    rules = ReviewRulesForm()
+    saved = save(
+        rules,
+        lambda: ops.set_review_rules(
+            org,
+            current_user,
+            rules.expected_version(),
+            two_approvers_for_high_risk=bool(rules.two_approvers_for_high_risk.data),
+        ),
+        success="Saved: how checkpoints are approved.",
+        redirect_to=url_for("organizations.show", slug=org.slug),
+    )
+    if saved is not None:
+        return saved
+    admin_form = OrganizationForm(obj=org) if can(current_user, Action.ADMINISTER, org) else None
+    if admin_form is not None:
+        admin_form.version.data = str(org.version)
+    return _edit_page(org, admin_form, rules), 400
 
 
 @bp.route("/orgs/<slug>/members", methods=["GET", "POST"])

@@ -72,8 +72,6 @@ def test_post_answers_the_entry_with_its_hashes(client, world, token_for, db):
         ({"status": "superseded"}, "status"),
         ({"impact": "huge"}, "impact"),
         ({"details": {"score": 0.92}}, "float"),
-        ({"initiative_id": 999999}, "No such initiative"),
-        ({"supersedes_id": 999999}, "No such decision"),
         ({"phase": "governance"}, "initiative of this phase"),
         ({"decision_drivers": "not a list"}, "decision_drivers"),
     ],
@@ -88,7 +86,8 @@ def test_bad_input_is_refused_with_a_message(client, world, token_for, db, overr
 def test_another_organizations_initiative_is_refused(client, world, token_for, db):
     body = _body(initiative_id=world["other_initiative"].id)
     response = client.post(URL, json=body, headers=token_for(world["users"]["leader"]))
-    assert response.status_code == 400 and _count(db) == 0
+    assert response.status_code == 404 and _count(db) == 0
+    assert "initiative_id: No such initiative" in response.get_json()["error"]["message"]
 
 
 def test_get_pages_and_filters(client, world, token_for, db):

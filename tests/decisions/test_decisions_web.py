@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from governance import verify
 from governance.decisions.models import Decision
 from governance.decisions.operations import record_decision
+from governance.decisions.rules import awaits_second_person
 from governance.enums import DecisionImpact, DecisionStatus
 
 LOG = "/orgs/acme-freight/decisions"
@@ -150,7 +151,7 @@ def test_another_organizations_initiative_cannot_be_linked(world, as_user, db):
 
 
 def test_high_impact_needs_a_second_persons_approval(world, as_user, db, recorded):
-    assert recorded.status == DecisionStatus.PROPOSED and recorded.needs_approval
+    assert recorded.status == DecisionStatus.PROPOSED and awaits_second_person(recorded)
     # The author (even with the right to decide) cannot approve their own decision.
     pmo_entry = record_decision(
         world["org"],
@@ -188,7 +189,7 @@ def test_high_impact_needs_a_second_persons_approval(world, as_user, db, recorde
     page = as_user(world["users"]["auditor"]).get(f"{LOG}/{recorded.seq}").get_data(as_text=True)
     assert "Go-live checklist reviewed." in page and approval.hash in page
     again = as_user(world["users"]["admin"]).post(f"{LOG}/{approval.seq}/approve")
-    assert again.status_code == 400 and "Only a proposed decision" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "Only a proposed decision" in again.get_data(as_text=True)
 
 
 def test_status_change_and_correction_are_new_entries(world, as_user, db):
@@ -199,7 +200,11 @@ def test_status_change_and_correction_are_new_entries(world, as_user, db):
     assert refused.status_code == 400 and "Say why" in refused.get_data(as_text=True)
     corrected = client.post(
         f"{LOG}/{first.seq}/correct",
-        data={**_form(rationale="Vendor accuracy is 97.5% on our labels."), "note": "Typo in %"},
+        data={
+            **_form(rationale="Vendor accuracy is 97.5% on our labels."),
+            "note": "Typo in %",
+            "version": str(first.seq),
+        },
     )
     assert corrected.status_code == 302
     done = client.post(
