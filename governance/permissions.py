@@ -8,7 +8,8 @@ and an action the role lacks answers 403.
 "Never one's own" (segregation of duties) is part of the answer too: a checkpoint is decided,
 and a high-impact decision approved, only by someone other than who asked for it, admins
 included; a checkpoint needing two approvers is approved by two different people, and a
-decision's change waiting for approval is approved by none of its authors. `checkpoints_to_decide` writes the same rule as SQL for the review queue.
+decision's change waiting for approval is approved by none of its authors.
+`checkpoints_to_decide` writes the same rule as SQL for the review queue.
 """
 
 from __future__ import annotations
