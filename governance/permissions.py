@@ -7,7 +7,9 @@ and an action the role lacks answers 403.
 
 "Never one's own" (segregation of duties) is part of the answer too: a checkpoint is decided,
 and a high-impact decision approved, only by someone other than who asked for it, admins
-included. `checkpoints_to_decide` writes the same rule as SQL for the review queue.
+included; a checkpoint needing two approvers is approved by two different people, and a
+decision's change waiting for approval is approved by none of its authors.
+`checkpoints_to_decide` writes the same rule as SQL for the review queue.
 """
 
 from __future__ import annotations
@@ -211,8 +213,9 @@ def organization_ids_where(user: User, action: Action) -> list[int] | None:
 
 
 def checkpoints_to_decide(user: User) -> list[Any]:
-    """`can(user, DECIDE_CHECKPOINT, checkpoint)` as SQL conditions on Checkpoint, for the
-    review queue: a deciding role in its organization, and requested by someone else."""
+    """`can(user, APPROVE_CHECKPOINT, checkpoint)` as SQL conditions on Checkpoint, for the
+    review queue: a deciding role in its organization, requested by someone else, and not
+    approved once by this person already (a second approval is another person's)."""
     scope: list[Any] = [
         Checkpoint.requested_by_id != user.id,
         # Approved once by this person: it waits on someone else now.
