@@ -202,7 +202,8 @@ def judge(name: str, title: str, checked: Checked) -> RuleResult:
     reason = checked.nothing or when_empty.reason
     # Open over nothing: one entry saying what is missing (and where to add it), so an open
     # result always names something to do.
-    failures = [] if when_empty.done else [Failure("Nothing to check yet", reason, checked.fix)]
+    record = "Add the first one" if checked.fix is not None else "Nothing to check yet"
+    failures = [] if when_empty.done else [Failure(record, reason, checked.fix)]
     return RuleResult(
         name, title, when_empty.done, failures, empty=True, empty_reason=reason, checked=0
     )
