@@ -23,10 +23,40 @@ def load(name: str, seed_dir: Path = SEED_DIR) -> Any:
         return yaml.safe_load(handle)
 
 
+def _rendered(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The specs with each criterion's title and description rendered from its rule's
+    parameters (the rule holds the number, the text names it: "in the last {days} days")."""
+    from governance.gates.rules import render_text
+
+    return [
+        {
+            **spec,
+            "criteria": [
+                {
+                    **c,
+                    "title": render_text(c["title"], c.get("rule")),
+                    "description": render_text(c.get("description", ""), c.get("rule")),
+                }
+                for c in spec["criteria"]
+            ],
+        }
+        for spec in specs
+    ]
+
+
+@cache
+def _phases() -> list[dict[str, Any]]:
+    return _rendered(load("phases.yaml")["phases"])
+
+
+@cache
+def _stage_gates() -> list[dict[str, Any]]:
+    return _rendered(load("phases.yaml")["stage_gates"])
+
+
 def phase_catalog() -> list[dict[str, Any]]:
     """The seven phases with the exit criteria every new initiative starts with."""
-    phases: list[dict[str, Any]] = load("phases.yaml")["phases"]
-    return phases
+    return _phases()
 
 
 def maturity_model(name: str = "maturity_model.yaml") -> dict[str, Any]:
@@ -46,8 +76,7 @@ def maturity_levels() -> dict[int, str]:
 
 def stage_gate_catalog() -> list[dict[str, Any]]:
     """The stage gates (pilot -> scale -> production) with their own exit criteria."""
-    gates: list[dict[str, Any]] = load("phases.yaml")["stage_gates"]
-    return gates
+    return _stage_gates()
 
 
 @dataclass

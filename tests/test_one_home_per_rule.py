@@ -31,6 +31,7 @@ from governance.errors import NotAllowed
 from governance.extensions import db
 from governance.gates import checkpoints as checkpoint_ops
 from governance.gates import criteria as criteria_ops
+from governance.gates import phases as phase_ops
 from governance.gates.models import Checkpoint, ExitCriterion
 from governance.lineage import operations as lineage_ops
 from governance.lineage.models import LineageArtifact, LineageEdge
@@ -83,6 +84,7 @@ OPERATIONS = {
     "plan a criterion": lambda s, by: criteria_ops.plan(
         s["criterion"], by, owner_id=None, due_on=TODAY, expected_version=None
     ),
+    "name a phase owner": lambda s, by: phase_ops.set_owner(s["initiative"].phases[0], by, None),
     "register an artifact": lambda s, by: lineage_ops.register_artifact(
         s["org"], by, ArtifactKind.DATASET, lineage_ops.ArtifactInput("acme", "x")
     ),

@@ -20,7 +20,7 @@ from governance.decisions.models import Decision
 from governance.decisions.queries import is_current
 from governance.enums import DecisionImpact, DecisionStatus, PhaseKind
 from governance.extensions import db
-from governance.gates.rules import Failure, RecordRef, rule
+from governance.gates.rules import Checked, Failure, RecordRef, open_when_empty, rule
 from governance.portfolio.models import Initiative
 
 
@@ -38,36 +38,56 @@ def _current(initiative: Initiative, kind: str) -> list[Decision]:
     )
 
 
-def _missing(initiative: Initiative, kind: str, what: str, found: list[Decision]) -> list[Failure]:
+def _judged(initiative: Initiative, kind: str, what: str, found: list[Decision]) -> Checked:
+    """Met by one accepted decision; open, naming the pending ones, while none is accepted."""
+    if any(d.status == DecisionStatus.ACCEPTED for d in found):
+        return Checked(len(found))
+    missing = RecordRef("missing_decision", initiative.id, kind)
+    if not found:
+        return Checked(
+            0, fix=missing, nothing=f"no accepted decision records {what} for this initiative yet"
+        )
     pending = [d for d in found if d.status == DecisionStatus.PROPOSED]
     if pending:
-        return [
-            Failure(
-                f"Decision #{d.seq} {d.title}",
-                "is proposed: it counts once it is accepted (high impact: once approved)",
-                RecordRef("decision", d.seq),
-            )
-            for d in pending
-        ]
-    return [
-        Failure(
-            "Decision log",
-            f"no accepted decision records {what} for this initiative",
-            RecordRef("missing_decision", initiative.id, kind),
+        return Checked(
+            len(found),
+            [
+                Failure(
+                    f"Decision #{d.seq} {d.title}",
+                    "is proposed: it counts once it is accepted (high impact: once approved)",
+                    RecordRef("decision", d.seq),
+                )
+                for d in pending
+            ],
         )
-    ]
+    return Checked(
+        len(found),
+        [
+            Failure(
+                "Decision log",
+                f"no accepted decision records {what} for this initiative",
+                missing,
+            )
+        ],
+    )
 
 
-@rule("governance_expectations_decided", "Governance expectations agreed in a recorded decision")
-def governance_expectations_decided(initiative: Initiative, today: date) -> list[Failure]:
+@rule(
+    "governance_expectations_decided",
+    "Governance expectations agreed in a recorded decision",
+    when_empty=open_when_empty("no accepted decision records the governance expectations yet"),
+)
+def governance_expectations_decided(initiative: Initiative, today: date) -> Checked:
     found = _current(initiative, "governance_expectations")
-    if any(d.status == DecisionStatus.ACCEPTED for d in found):
-        return []
-    return _missing(initiative, "governance_expectations", "the governance expectations", found)
+    return _judged(initiative, "governance_expectations", "the governance expectations", found)
 
 
-@rule("roadmap_refined_decided", "Roadmap refined in a recorded decision")
-def roadmap_refined_decided(initiative: Initiative, today: date) -> list[Failure]:
+@rule(
+    "roadmap_refined_decided",
+    "Roadmap refined in a recorded decision",
+    when_empty=open_when_empty("no accepted decision records the refined roadmap yet"),
+)
+def roadmap_refined_decided(initiative: Initiative, today: date) -> Checked:
     evaluation = next((p for p in initiative.phases if p.kind == PhaseKind.EVALUATION), None)
     found = [
         d
@@ -78,9 +98,7 @@ def roadmap_refined_decided(initiative: Initiative, today: date) -> list[Failure
             or (evaluation.started_at is not None and d.created_at >= evaluation.started_at)
         )
     ]
-    if any(d.status == DecisionStatus.ACCEPTED for d in found):
-        return []
-    return _missing(initiative, "roadmap_refinement", "the refined roadmap", found)
+    return _judged(initiative, "roadmap_refinement", "the refined roadmap", found)
 
 
 # ---- the two-person rule (human in the loop) ----------------------------------------------

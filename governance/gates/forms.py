@@ -110,3 +110,8 @@ class ReviewAgainForm(Form):
             Length(max=4000),
         ],
     )
+
+
+class PhaseOwnerForm(VersionedForm):
+    # Any id is accepted here: the operation refuses one that is not a member, with its reason.
+    owner_id = SelectField("Owner", coerce=_optional_int, validate_choice=False)

@@ -4,17 +4,23 @@ goes through.
 - Phases advance in order: a phase goes to review only once every earlier phase is complete,
   and completing it starts the next one.
 - Stages advance in order too: pilot, then scale, then production, one gate at a time.
+- A phase's owner is a member of the initiative's organization, named by someone who may
+  manage the initiative (leader, PMO, admin).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from governance.catalog import stage_gate_catalog
 from governance.enums import PHASE_TITLES, PhaseStatus, Stage, StageGateStatus
-from governance.errors import DomainError
+from governance.errors import DomainError, check_version
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase, StageGate
+from governance.people.models import Membership, User
+from governance.permissions import Action, require
 from governance.portfolio.models import Initiative
 
 STAGE_ORDER = [Stage.PILOT, Stage.SCALE, Stage.PRODUCTION]
@@ -90,3 +96,38 @@ def create_stage_gates(initiative: Initiative) -> list[StageGate]:
         gates.append(gate)
     db.session.flush()
     return gates
+
+
+PHASE_OWNER_REFUSAL = "Only a leader, PMO or admin of this organization can name a phase's owner."
+
+
+NOT_A_MEMBER = "The phase owner must be an active member of this organization."
+
+
+# Ids beyond what an id column holds cannot name anyone (and must not reach the database).
+_LARGEST_ID = 2**31 - 1
+
+
+def set_owner(
+    phase: Phase, by: User, owner_id: int | None, expected_version: int | None = None
+) -> Phase:
+    """Name the phase's owner (None: nobody). The owner is an active member of the
+    organization: an administrator who is not a member, or a deactivated account, cannot own
+    its work."""
+    require(by, Action.MANAGE, phase, PHASE_OWNER_REFUSAL)
+    check_version(phase, expected_version, ["owner_id"])
+    if owner_id is not None:
+        member = 0 < owner_id <= _LARGEST_ID and db.session.scalar(
+            sa.select(Membership.user_id)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.organization_id == phase.organization_id,
+                Membership.user_id == owner_id,
+                User.active.is_(True),
+            )
+        )
+        if not member:
+            raise DomainError(NOT_A_MEMBER, field="owner_id")
+    phase.owner_id = owner_id
+    db.session.flush()
+    return phase

@@ -1,18 +1,29 @@
 """Exit criteria evaluated from the tracked data.
 
 A criterion may name a rule (`ExitCriterion.rule`) instead of waiting for manual evidence.
-Each rule is a plain function of an initiative that returns the records that fail it; the
-criterion is met while none fails. Adding a rule is a small, local change: write a function
-in the module of its area and decorate it with `@rule(...)`; `load_rules()` imports the
-modules so the registry is complete.
+Each rule is a plain function of an initiative that returns what it checked (`Checked`: how
+many records, and those that fail); the criterion is met while none fails. Adding a rule is a
+small, local change: write a function in the module of its area and decorate it with
+`@rule(...)`; `load_rules()` imports the modules so the registry is complete.
+
+Two things every rule declares, so that a new rule cannot forget them:
+
+- `when_empty`: what it answers when there is nothing to check. A rule over no record does
+  not pass by default ("every model has lineage" over no model says nothing): it is open and
+  says why (`open_when_empty("no model is registered yet")`), unless it is declared as one
+  where nothing to check means done (`done_when_empty(...)`), and then its result says that.
+  `judge` applies it, for the initiative rules and for the per-criterion ones alike.
+- `params`: the numbers it uses (days, counts). Its title and the text of the criteria that
+  name it are rendered from them (`render_text`), so the text and the rule cannot disagree.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -52,22 +63,60 @@ class Failure:
     about: RecordRef | None = None
 
 
+@dataclass(frozen=True)
+class WhenEmpty:
+    """What a rule answers over nothing: `done` or open, and why, in the users' words."""
+
+    done: bool
+    reason: str
+
+
+def open_when_empty(reason: str) -> WhenEmpty:
+    """Nothing to check means the criterion is not met yet: `reason` says what is missing
+    ("no model is registered yet")."""
+    return WhenEmpty(False, reason)
+
+
+def done_when_empty(reason: str) -> WhenEmpty:
+    """Nothing to check means done, explicitly: `reason` says why that is enough."""
+    return WhenEmpty(True, reason)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a rule function returns: how many records it checked, the ones that fail, and,
+    for when it checked none, where the first record would be added (`fix`) and, optionally,
+    a reason more precise than the rule's declared one (`nothing`)."""
+
+    count: int
+    failures: list[Failure] = field(default_factory=list)
+    fix: RecordRef | None = None
+    nothing: str = ""
+
+
 @dataclass
 class RuleResult:
     rule: str
     title: str
     passed: bool
     failures: list[Failure] = field(default_factory=list)
+    # Set when the rule had nothing to check: `passed` then follows the rule's `when_empty`,
+    # and `empty_reason` says why (shown as the summary).
+    empty: bool = False
+    empty_reason: str = ""
+    checked: int | None = None
 
     @property
     def summary(self) -> str:
+        if self.empty:
+            return f"{'Met' if self.passed else 'Open'}: {self.empty_reason}."
         if self.passed:
             return "Met: every record passes."
         count = len(self.failures)
         return f"{count} record{'s' if count != 1 else ''} fail{'s' if count == 1 else ''}."
 
 
-RuleFunction = Callable[["Initiative", date], list[Failure]]
+RuleFunction = Callable[["Initiative", date], Checked]
 
 
 @dataclass(frozen=True)
@@ -75,6 +124,8 @@ class Rule:
     name: str
     title: str
     check: RuleFunction
+    when_empty: WhenEmpty
+    params: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
 
 RULES: dict[str, Rule] = {}
@@ -111,12 +162,51 @@ RULE_MODULES.append("governance.maturity.rules")
 RULE_MODULES.append("governance.decisions.rules")
 
 
-def rule(name: str, title: str) -> Callable[[RuleFunction], RuleFunction]:
+def rule(
+    name: str,
+    title: str,
+    *,
+    when_empty: WhenEmpty,
+    params: Mapping[str, int] | None = None,
+) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule. `title` may name its `params` ("in the last {days} days"); `when_empty`
+    is required: what the rule answers when there is nothing to check."""
+    if not isinstance(when_empty, WhenEmpty) or not when_empty.reason.strip():
+        raise TypeError(f"Rule {name!r}: say what it answers over nothing (when_empty).")
+    fixed = MappingProxyType(dict(params or {}))
+
     def register(check: RuleFunction) -> RuleFunction:
-        RULES[name] = Rule(name, title, check)
+        RULES[name] = Rule(name, title.format_map(fixed), check, when_empty, fixed)
         return check
 
     return register
+
+
+def render_text(text: str, rule_name: str | None) -> str:
+    """A criterion's text with its rule's parameters filled in ("in the last {days} days"):
+    the seed catalog's texts are templates over the parameters of the rule they name."""
+    found = load_rules().get(rule_name) if rule_name else None
+    if found is None or not found.params:
+        return text
+    return text.format_map(found.params)
+
+
+def judge(name: str, title: str, checked: Checked) -> RuleResult:
+    """A rule's result from what it checked; over nothing, what the rule declared
+    (`when_empty`). Every rule result is made here, so none can pass over nothing unnoticed."""
+    if checked.count > 0 or checked.failures:
+        return RuleResult(
+            name, title, not checked.failures, list(checked.failures), checked=checked.count
+        )
+    when_empty = RULES[name].when_empty
+    reason = checked.nothing or when_empty.reason
+    # Open over nothing: one entry saying what is missing (and where to add it), so an open
+    # result always names something to do.
+    record = "Add the first one" if checked.fix is not None else "Nothing to check yet"
+    failures = [] if when_empty.done else [Failure(record, reason, checked.fix)]
+    return RuleResult(
+        name, title, when_empty.done, failures, empty=True, empty_reason=reason, checked=0
+    )
 
 
 def criterion_rule(name: str) -> Callable[[C], C]:
@@ -173,15 +263,23 @@ def evaluate(name: str, initiative: Initiative, today: date | None = None) -> Ru
         return RuleResult(
             name, name, False, [Failure(name, "This rule is not known to this installation.")]
         )
-    failures = found.check(initiative, today or date.today())
-    return RuleResult(name, found.title, not failures, failures)
+    return judge(name, found.title, found.check(initiative, today or date.today()))
 
 
-@rule("every_phase_has_owner", "Every phase has a named owner")
-def every_phase_has_owner(initiative: Initiative, today: date) -> list[Failure]:
-    unowned = db.session.scalars(
-        sa.select(Phase.kind)
-        .where(Phase.initiative_id == initiative.id, Phase.owner_id.is_(None))
+@rule(
+    "every_phase_has_owner",
+    "Every phase has a named owner",
+    when_empty=open_when_empty("this initiative has no phases yet"),
+)
+def every_phase_has_owner(initiative: Initiative, today: date) -> Checked:
+    owners = db.session.execute(
+        sa.select(Phase.kind, Phase.owner_id)
+        .where(Phase.initiative_id == initiative.id)
         .order_by(Phase.position)
-    )
-    return [Failure(f"{PHASE_TITLES[kind]} phase", "has no owner") for kind in unowned]
+    ).all()
+    failures = [
+        Failure(f"{PHASE_TITLES[kind]} phase", "has no owner")
+        for kind, owner in owners
+        if owner is None
+    ]
+    return Checked(len(owners), failures)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from governance.enums import ArtifactKind, EdgeKind, Environment
 from governance.extensions import db
-from governance.gates.rules import Failure, RecordRef, rule
+from governance.gates.rules import Checked, Failure, RecordRef, open_when_empty, rule
 from governance.lineage.graph import reaching_kind
 from governance.lineage.models import LineageArtifact, LineageEdge, RollbackPlan
 from governance.portfolio.models import Initiative
@@ -47,24 +47,35 @@ def _production(initiative: Initiative) -> list[LineageArtifact]:
     return [d for d in _of(initiative, K.DEPLOYMENT) if d.environment == Environment.PRODUCTION]
 
 
-@rule("models_have_lineage_to_source", "Every model in scope has lineage back to a data source")
-def models_have_lineage_to_source(initiative: Initiative, today: date) -> list[Failure]:
+@rule(
+    "models_have_lineage_to_source",
+    "Every model in scope has lineage back to a data source",
+    when_empty=open_when_empty("no model or model version is registered yet"),
+)
+def models_have_lineage_to_source(initiative: Initiative, today: date) -> Checked:
     models = _of(initiative, K.MODEL, K.MODEL_VERSION)
     if not models:
-        return [Failure("Lineage", "no model or model version is registered for this initiative")]
+        return Checked(0)
     traced = reaching_kind(initiative.organization_id, [m.id for m in models], K.DATA_SOURCE)
-    return [
-        Failure(_record(m), "has no lineage back to a data source", _ref(m))
-        for m in models
-        if m.id not in traced
-    ]
+    return Checked(
+        len(models),
+        [
+            Failure(_record(m), "has no lineage back to a data source", _ref(m))
+            for m in models
+            if m.id not in traced
+        ],
+    )
 
 
 @rule(
     "production_rollback_tested",
-    "Every production deployment has a rollback plan tested in the last 180 days",
+    "Every production deployment has a rollback plan tested in the last {days} days",
+    # No deployment in production yet: there is no rollback to have tested, which is not
+    # the same as a tested one.
+    when_empty=open_when_empty("no production deployment is registered yet"),
+    params={"days": ROLLBACK_TEST_DAYS},
 )
-def production_rollback_tested(initiative: Initiative, today: date) -> list[Failure]:
+def production_rollback_tested(initiative: Initiative, today: date) -> Checked:
     deployments = _production(initiative)
     plans = {
         p.deployment_id: p
@@ -92,15 +103,30 @@ def production_rollback_tested(initiative: Initiative, today: date) -> list[Fail
             )
         if reason:
             failures.append(Failure(_record(deployment), reason, _ref(deployment)))
-    return failures
+    # None in production: open (`when_empty`), with the same queries as with some.
+    return Checked(len(deployments), failures)
 
 
 @rule(
     "production_versions_registered",
     "Every model version in production is registered",
+    # What it checks: the registered model versions and the production deployments. With
+    # neither, no version is registered at all: open.
+    when_empty=open_when_empty("no model version is registered yet"),
 )
-def production_versions_registered(initiative: Initiative, today: date) -> list[Failure]:
+def production_versions_registered(initiative: Initiative, today: date) -> Checked:
     deployments = _production(initiative)
+    if not deployments:
+        # One query, as the "deployed as" one below: a page's queries do not depend on data.
+        registered = db.session.scalar(
+            sa.select(sa.func.count(LineageArtifact.id)).where(
+                LineageArtifact.organization_id == initiative.organization_id,
+                LineageArtifact.initiative_id == initiative.id,
+                LineageArtifact.kind == K.MODEL_VERSION,
+            )
+        )
+        # Versions registered, none in production: nothing in production lacks one.
+        return Checked(registered or 0)
     rows = db.session.execute(
         sa.select(LineageEdge.target_id, LineageArtifact)
         .join(LineageArtifact, LineageArtifact.id == LineageEdge.source_id)
@@ -142,4 +168,4 @@ def production_versions_registered(initiative: Initiative, today: date) -> list[
                         _ref(version),
                     )
                 )
-    return failures
+    return Checked(len(deployments), failures)

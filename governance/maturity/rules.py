@@ -20,11 +20,14 @@ from governance.enums import COMPARATOR_SIGNS, Comparator
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.gates.rules import (
+    Checked,
     Failure,
     RecordRef,
     RuleResult,
     criterion_batch_rule,
     criterion_rule,
+    judge,
+    open_when_empty,
     rule,
 )
 from governance.maturity.models import (
@@ -45,8 +48,13 @@ def _page(initiative: Initiative, page: str) -> RecordRef:
     return RecordRef(page, initiative.id)
 
 
-@rule("every_dimension_assessed", "Maturity assessed on every dimension")
-def every_dimension_assessed(initiative: Initiative, today: date) -> list[Failure]:
+@rule(
+    "every_dimension_assessed",
+    "Maturity assessed on all {dimensions} dimensions",
+    when_empty=open_when_empty("no maturity assessment yet"),
+    params={"dimensions": len(maturity_dimensions())},
+)
+def every_dimension_assessed(initiative: Initiative, today: date) -> Checked:
     latest = db.session.scalar(
         sa.select(MaturityAssessment)
         .where(MaturityAssessment.initiative_id == initiative.id)
@@ -55,23 +63,33 @@ def every_dimension_assessed(initiative: Initiative, today: date) -> list[Failur
     )
     page = _page(initiative, "assessments")
     if latest is None:
-        return [Failure(initiative.name, "has no maturity assessment yet", page)]
+        return Checked(0, fix=page)
     scored = set(
         db.session.scalars(
             sa.select(MaturityScore.dimension).where(MaturityScore.assessment_id == latest.id)
         )
     )
-    return [
-        Failure(
-            d["name"], f"not scored in the latest assessment ({latest.assessed_on:%d %b %Y})", page
-        )
-        for d in maturity_dimensions()
-        if d["key"] not in scored
-    ]
+    dimensions = maturity_dimensions()
+    return Checked(
+        len(dimensions),
+        [
+            Failure(
+                d["name"],
+                f"not scored in the latest assessment ({latest.assessed_on:%d %b %Y})",
+                page,
+            )
+            for d in dimensions
+            if d["key"] not in scored
+        ],
+    )
 
 
-@rule("objectives_have_baseline_and_target", "Every objective has a baseline and a target")
-def objectives_have_baseline_and_target(initiative: Initiative, today: date) -> list[Failure]:
+@rule(
+    "objectives_have_baseline_and_target",
+    "Every objective has a baseline and a target",
+    when_empty=open_when_empty("no business objective yet"),
+)
+def objectives_have_baseline_and_target(initiative: Initiative, today: date) -> Checked:
     page = _page(initiative, "objectives")
     rows = db.session.execute(
         sa.select(Objective.title, Kpi.name, Kpi.baseline, Kpi.target)
@@ -80,7 +98,7 @@ def objectives_have_baseline_and_target(initiative: Initiative, today: date) -> 
         .order_by(Objective.id, Kpi.id)
     ).all()
     if not rows:
-        return [Failure(initiative.name, "has no business objective yet", page)]
+        return Checked(0, fix=page)
     failures = []
     for title, kpi, baseline, target in rows:
         if kpi is None:
@@ -89,11 +107,16 @@ def objectives_have_baseline_and_target(initiative: Initiative, today: date) -> 
         missing = [n for n, v in (("baseline", baseline), ("target", target)) if v is None]
         if missing:
             failures.append(Failure(f"{title}: {kpi}", f"has no {' and no '.join(missing)}", page))
-    return failures
+    return Checked(len(rows), failures)
 
 
-@rule("kpis_measured_recently", f"Every KPI measured in the last {KPI_FRESH_DAYS} days")
-def kpis_measured_recently(initiative: Initiative, today: date) -> list[Failure]:
+@rule(
+    "kpis_measured_recently",
+    "Every KPI measured in the last {days} days",
+    when_empty=open_when_empty("no KPI yet"),
+    params={"days": KPI_FRESH_DAYS},
+)
+def kpis_measured_recently(initiative: Initiative, today: date) -> Checked:
     page = _page(initiative, "objectives")
     since = today - timedelta(days=KPI_FRESH_DAYS)
     rows = db.session.execute(
@@ -104,14 +127,14 @@ def kpis_measured_recently(initiative: Initiative, today: date) -> list[Failure]
         .order_by(Kpi.id)
     ).all()
     if not rows:
-        return [Failure(initiative.name, "has no KPI yet", page)]
+        return Checked(0, fix=page)
     failures = []
     for name, last in rows:
         if last is None:
             failures.append(Failure(name, "has never been measured", page))
         elif last < since:
             failures.append(Failure(name, f"last measured on {last:%d %b %Y}", page))
-    return failures
+    return Checked(len(rows), failures)
 
 
 def _failing(comparator: Comparator, threshold: Decimal) -> sa.ColumnElement[bool]:
@@ -124,10 +147,11 @@ def _failing(comparator: Comparator, threshold: Decimal) -> sa.ColumnElement[boo
     }[comparator]
 
 
-def thresholds_failures(limits: Sequence[KpiThreshold], today: date) -> dict[int, list[Failure]]:
-    """Threshold id -> its failures, for every threshold at once: one query for all of them.
+def thresholds_checked(limits: Sequence[KpiThreshold], today: date) -> dict[int, Checked]:
+    """Threshold id -> what was checked, for every threshold at once: one query for all.
 
-    A threshold fails without any measurement in its window, or with one that misses it. The
+    A threshold is open without any measurement in its window (nothing to check is not a
+    pass), and fails with a measurement that misses it. The
     `limits` must have their KPI loaded (`joinedload(KpiThreshold.kpi)`) to stay at one query.
     """
     if not limits:
@@ -160,23 +184,23 @@ def thresholds_failures(limits: Sequence[KpiThreshold], today: date) -> dict[int
         seen[threshold_id] = seen.get(threshold_id, 0) + 1
         if misses:
             missed.setdefault(threshold_id, []).append((day, value))
-    failures: dict[int, list[Failure]] = {}
+    checked: dict[int, Checked] = {}
     for limit in limits:
         kpi = limit.kpi
-        if not seen.get(limit.id):
-            failures[limit.id] = [
-                Failure(kpi.name, f"no measurement in the last {limit.window_days} days")
-            ]
-            continue
         sign = COMPARATOR_SIGNS[limit.comparator]
-        failures[limit.id] = [
-            Failure(
-                f"{kpi.name} on {day:%d %b %Y}",
-                f"{value.normalize():f} {kpi.unit} is not {sign} {limit.threshold.normalize():f}",
-            )
-            for day, value in missed.get(limit.id, [])
-        ]
-    return failures
+        checked[limit.id] = Checked(
+            seen.get(limit.id, 0),
+            [
+                Failure(
+                    f"{kpi.name} on {day:%d %b %Y}",
+                    f"{value.normalize():f} {kpi.unit} is not {sign} "
+                    f"{limit.threshold.normalize():f}",
+                )
+                for day, value in missed.get(limit.id, [])
+            ],
+            nothing=f"{kpi.name}: no measurement in the last {limit.window_days} days",
+        )
+    return checked
 
 
 def _limits_of(criteria_ids: list[int]) -> dict[int, KpiThreshold]:
@@ -200,16 +224,16 @@ def evaluate_thresholds(
     """Criterion id -> result, for every KPI-threshold criterion given: two queries in all."""
     today = today or date.today()
     limits = _limits_of([c.id for c in criteria])
-    failures = thresholds_failures(list(limits.values()), today)
+    checked = thresholds_checked(list(limits.values()), today)
     results = {}
     for criterion in criteria:
         limit = limits.get(criterion.id)
-        if limit is None:
-            failure = Failure(criterion.title, "has no KPI threshold defined")
-            results[criterion.id] = RuleResult("kpi_threshold", criterion.title, False, [failure])
-            continue
-        found = failures[limit.id]
-        results[criterion.id] = RuleResult("kpi_threshold", criterion.title, not found, found)
+        found = (
+            checked[limit.id]
+            if limit is not None
+            else Checked(0, nothing="no KPI threshold is defined for this criterion")
+        )
+        results[criterion.id] = judge("kpi_threshold", criterion.title, found)
     return results
 
 
@@ -218,8 +242,12 @@ def evaluate_threshold(criterion: ExitCriterion, today: date | None = None) -> R
     return evaluate_thresholds([criterion], today)[criterion.id]
 
 
-@rule("kpi_threshold", "KPI threshold met in every measurement of its window")
-def kpi_threshold(initiative: Initiative, today: date) -> list[Failure]:
+@rule(
+    "kpi_threshold",
+    "KPI threshold met in every measurement of its window",
+    when_empty=open_when_empty("no KPI threshold is defined yet"),
+)
+def kpi_threshold(initiative: Initiative, today: date) -> Checked:
     limits = db.session.scalars(
         sa.select(KpiThreshold)
         .join(ExitCriterion, ExitCriterion.id == KpiThreshold.criterion_id)
@@ -228,7 +256,14 @@ def kpi_threshold(initiative: Initiative, today: date) -> list[Failure]:
         .options(joinedload(KpiThreshold.kpi))
         .order_by(KpiThreshold.id)
     ).all()
-    if not limits:
-        return [Failure(initiative.name, "has no KPI threshold defined")]
-    failures = thresholds_failures(limits, today)
-    return [failure for limit in limits for failure in failures[limit.id]]
+    checked = thresholds_checked(limits, today)
+    failures = []
+    for limit in limits:
+        found = checked[limit.id]
+        # A threshold with nothing in its window keeps the initiative's answer open.
+        if not found.count:
+            failures.append(
+                Failure(limit.kpi.name, f"no measurement in the last {limit.window_days} days")
+            )
+        failures += found.failures
+    return Checked(sum(c.count for c in checked.values()), failures)

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 import sqlalchemy as sa
-from flask import url_for
+from flask import Response, url_for
 from flask_smorest import Blueprint
 
-from governance.api.auth import api_organization, token_organization_ids, token_required
+from governance.api.auth import api_organization, api_user, token_organization_ids, token_required
 from governance.api.schemas import InitiativeList, OrganizationList, PageArgs
-from governance.enums import PhaseKind
+from governance.enums import PHASE_TITLES, PhaseKind
+from governance.errors import ConflictError, DomainError
 from governance.extensions import db
+from governance.gates import phases as phase_ops
+from governance.gates.models import Phase
+from governance.loaders import get_initiative, get_phase
 from governance.people.models import User
+from governance.permissions import Action
 from governance.portfolio.models import Initiative, Program
 from governance.portfolio.queries import current_phase_positions, visible_organizations
+from governance.web.errors import json_error
 
 blp = Blueprint("api_orgs", __name__, url_prefix="/api/v1/orgs", description="Organizations")
 
@@ -68,3 +75,84 @@ def list_initiatives(args: dict[str, Any], slug: str) -> dict[str, Any]:
         for i, program, owner, position in rows
     ]
     return {"items": items, "next_after": rows[-1][0].id if more else None}
+
+
+class PhaseSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    title = ma.fields.String()
+    position = ma.fields.Integer()
+    status = ma.fields.String()
+    owner_id = ma.fields.Integer(allow_none=True)
+    owner = ma.fields.String(allow_none=True, metadata={"description": "The owner's name"})
+    version = ma.fields.Integer(metadata={"description": "Send it back to change the phase"})
+
+
+class PhaseList(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PhaseSchema))
+
+
+class PhaseOwnerInput(ma.Schema):
+    owner_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "A member of the organization; null: nobody"},
+    )
+    version = ma.fields.Integer(
+        load_default=None,
+        strict=True,
+        metadata={"description": "The phase's version you read: a stale one is refused (409)"},
+    )
+
+
+def _phase(p: Phase) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "kind": p.kind.value,
+        "title": PHASE_TITLES[p.kind],
+        "position": p.position,
+        "status": p.status.value,
+        "owner_id": p.owner_id,
+        "owner": p.owner.name if p.owner else None,
+        "version": p.version,
+    }
+
+
+@blp.get("/<slug>/initiatives/<int:initiative_id>/phases")
+@token_required
+@blp.response(200, PhaseList)
+def list_phases(slug: str, initiative_id: int) -> dict[str, Any]:
+    """An initiative's seven phases, in order, with their owners."""
+    initiative = get_initiative(api_organization(slug), initiative_id)
+    phases = db.session.scalars(
+        sa.select(Phase).where(Phase.initiative_id == initiative.id).order_by(Phase.position)
+    )
+    return {"items": [_phase(p) for p in phases]}
+
+
+@blp.put("/<slug>/initiatives/<int:initiative_id>/phases/<int:phase_id>/owner")
+@token_required
+@blp.arguments(PhaseOwnerInput)
+@blp.response(200, PhaseSchema)
+@blp.alt_response(400, description="The owner is not a member of the organization")
+@blp.alt_response(403, description="Not a leader, PMO or admin of the organization")
+@blp.alt_response(409, description="The phase changed since `version`: its current values")
+def set_phase_owner(data: dict[str, Any], slug: str, initiative_id: int, phase_id: int) -> Any:
+    """Name a phase's owner (a member of the organization), or nobody with null."""
+    org = api_organization(slug, Action.MANAGE, refusal=phase_ops.PHASE_OWNER_REFUSAL)
+    phase = get_phase(get_initiative(org, initiative_id), phase_id)
+    try:
+        phase_ops.set_owner(phase, api_user(), data["owner_id"], data["version"])
+    except DomainError as error:
+        return _refused(error)
+    db.session.commit()
+    return _phase(phase)
+
+
+def _refused(error: DomainError) -> Response:
+    db.session.rollback()
+    details: dict[str, Any] | None = {error.field: [error.message]} if error.field else None
+    if isinstance(error, ConflictError):
+        details = {"current": error.current}
+    return json_error(error.status, error.message, code=error.code, details=details)

@@ -10,10 +10,17 @@ from wtforms.fields.choices import SelectChoice
 from governance.enums import PHASE_TITLES, RiskTier
 from governance.errors import DomainError
 from governance.gates import criteria as criteria_ops
+from governance.gates import phases as phase_ops
 from governance.gates import queries as checkpoint_queries
-from governance.gates.forms import CriterionPlanForm, EvidenceForm
-from governance.loaders import get_initiative, get_initiative_criterion, get_organization
-from governance.permissions import Action
+from governance.gates.forms import CriterionPlanForm, EvidenceForm, PhaseOwnerForm
+from governance.gates.models import Phase
+from governance.loaders import (
+    get_initiative,
+    get_initiative_criterion,
+    get_organization,
+    get_phase,
+)
+from governance.permissions import Action, can
 from governance.portfolio import initiative_page as iq
 from governance.portfolio import operations as ops
 from governance.portfolio import queries as q
@@ -119,7 +126,47 @@ def show(slug: str, initiative_id: int) -> ResponseReturnValue:
         phase_titles=PHASE_TITLES,
         evidence_form=EvidenceForm(),
         gates=checkpoint_queries.initiative_gates(initiative),
+        members=q.members_of(org) if can(current_user, Action.MANAGE, org) else [],
     )
+
+
+@bp.route("/<int:initiative_id>/phases/<int:phase_id>/owner", methods=["GET", "POST"])
+@login_required
+def phase_owner(slug: str, initiative_id: int, phase_id: int) -> ResponseReturnValue:
+    """Name a phase's owner: the small form of each phase on the initiative page posts here;
+    a refusal is shown on this page with the form."""
+    org = get_organization(slug, Action.MANAGE)
+    initiative = get_initiative(org, initiative_id)
+    phase = get_phase(initiative, phase_id)
+    form = PhaseOwnerForm(obj=phase)
+    form.owner_id.choices = member_choices(q.members_of(org))
+    if request.method == "GET":
+        form.version.data = str(phase.version)
+
+    def name_owner() -> Phase:
+        return phase_ops.set_owner(
+            phase, current_user, form.owner_id.data, expected_version=form.expected_version()
+        )
+
+    saved = save(
+        form,
+        name_owner,
+        success=lambda p: (
+            f"{PHASE_TITLES[p.kind]} phase: "
+            + (f"{p.owner.name} is its owner." if p.owner else "it has no owner now.")
+        ),
+        redirect_to=_initiative_url(org, initiative) + f"#phase-owner-{phase.id}",
+    )
+    if saved is not None:
+        return saved
+    return render_template(
+        "portfolio/initiatives/phase_owner.html",
+        org=org,
+        initiative=initiative,
+        phase=phase,
+        form=form,
+        phase_titles=PHASE_TITLES,
+    ), form_status()
 
 
 @bp.route("/<int:initiative_id>/criteria/<int:criterion_id>/evidence", methods=["GET", "POST"])

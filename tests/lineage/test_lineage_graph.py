@@ -170,7 +170,8 @@ def test_each_model_is_traced_on_its_own_and_cycles_end(world, db):
 
 def test_production_versions_must_be_registered(world, db):
     org, initiative = world["org"], world["initiative"]
-    assert evaluate("production_versions_registered", initiative).passed  # nothing in production
+    nothing = evaluate("production_versions_registered", initiative)  # no version, no deployment
+    assert not nothing.passed and nothing.summary == "Open: no model version is registered yet."
     deployment = _make(
         org, initiative, ArtifactKind.DEPLOYMENT, "api", environment=Environment.PRODUCTION
     )
