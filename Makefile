@@ -4,6 +4,8 @@ PY     := $(VENV)/bin/python
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed-stamp
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# pytest-xdist workers for `make test` (one per core; each has its own database, see conftest).
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint test-sqlite test-postgres bench bench-data load clean chromium
 
@@ -29,12 +31,12 @@ lint: install
 	$(VENV)/bin/mypy
 
 test-sqlite: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 # Runs the same suite on PostgreSQL when one answers (every machine here has one at 127.0.0.1).
 test-postgres: install
 	@if $(PY) -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
-		TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q; \
+		TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n $(TEST_WORKERS); \
 	else echo "PostgreSQL not reachable at 127.0.0.1:5432: skipping the PostgreSQL run"; fi
 
 # The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
