@@ -67,7 +67,7 @@ READS = [
     ("evidence", _expect(auditor=403)),
     ("plan", _expect(auditor=403)),
     ("org_new", _expect(members=403, admin=200, outsider=403)),
-    ("org_edit", _expect(members=403, admin=200)),
+    ("org_edit", _expect(members=403, admin=200, leader=200)),  # a leader: the review rules
     ("members", _expect(members=403, admin=200)),
     ("foreign_initiative", _expect(members=404, admin=404)),
 ]
