@@ -68,7 +68,7 @@ def _open_evidence_count() -> Any:
         return (
             sa.select(sa.func.count())
             .select_from(ExitCriterion)
-            .where(column == gate, ExitCriterion.status == CriterionStatus.OPEN, evidence_based)
+            .where(column == gate, ExitCriterion.state == CriterionStatus.OPEN, evidence_based)
             .correlate(Checkpoint)
             .scalar_subquery()
         )

@@ -10,7 +10,9 @@ modules so the registry is complete.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
@@ -58,6 +60,9 @@ class RuleResult:
     title: str
     passed: bool
     failures: list[Failure] = field(default_factory=list)
+    # The last day this result holds with no change of data (a freshness window runs out the
+    # day after); None: it holds until the data changes. Rules report it with `holds_until`.
+    holds_until: date | None = None
 
     @property
     def summary(self) -> str:
@@ -111,6 +116,45 @@ RULE_MODULES.append("governance.maturity.rules")
 RULE_MODULES.append("governance.decisions.rules")
 
 
+# Reach: how a change of a row reaches initiatives beyond the row's own (a lineage artifact, or
+# an edge from it, reaches every initiative downstream). Table name -> function(ids of the
+# changed rows of that table) -> initiative ids. Read by governance/gates/state.py.
+Reach = Callable[[list[int]], set[int]]
+
+
+REACHES: dict[str, Reach] = {}
+
+
+def reaches(table: str) -> Callable[[Reach], Reach]:
+    def register(find: Reach) -> Reach:
+        REACHES[table] = find
+        return find
+
+    return register
+
+
+_horizons: ContextVar[list[date] | None] = ContextVar("rule_horizons", default=None)
+
+
+def holds_until(day: date | None) -> None:
+    """Said by a rule that reads the date: its result (pass or fail) may change after `day`
+    with no data change (a measurement leaves its window). The result kept for the criterion
+    is evaluated again once `day` is past."""
+    found = _horizons.get()
+    if found is not None and day is not None:
+        found.append(day)
+
+
+@contextmanager
+def _horizon() -> Iterator[list[date]]:
+    days: list[date] = []
+    token = _horizons.set(days)
+    try:
+        yield days
+    finally:
+        _horizons.reset(token)
+
+
 def rule(name: str, title: str) -> Callable[[RuleFunction], RuleFunction]:
     def register(check: RuleFunction) -> RuleFunction:
         RULES[name] = Rule(name, title, check)
@@ -153,11 +197,20 @@ def evaluate_criteria(
     results: dict[int, RuleResult] = {}
     for name, group in by_rule.items():
         batch = CRITERION_BATCH_RULES.get(name)
-        if batch is not None:
-            results.update(batch(group, today))
-        else:
-            results.update({c.id: CRITERION_RULES[name](c, today) for c in group})
+        with _horizon() as days:
+            if batch is not None:
+                found = batch(group, today)
+            else:
+                found = {c.id: CRITERION_RULES[name](c, today) for c in group}
+        for result in found.values():
+            result.holds_until = _earliest(result.holds_until, *days)
+        results.update(found)
     return results
+
+
+def _earliest(*days: date | None) -> date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
 
 
 def load_rules() -> dict[str, Rule]:
@@ -173,8 +226,9 @@ def evaluate(name: str, initiative: Initiative, today: date | None = None) -> Ru
         return RuleResult(
             name, name, False, [Failure(name, "This rule is not known to this installation.")]
         )
-    failures = found.check(initiative, today or date.today())
-    return RuleResult(name, found.title, not failures, failures)
+    with _horizon() as days:
+        failures = found.check(initiative, today or date.today())
+    return RuleResult(name, found.title, not failures, failures, _earliest(*days))
 
 
 @rule("every_phase_has_owner", "Every phase has a named owner")

@@ -25,6 +25,7 @@ from governance.gates.rules import (
     RuleResult,
     criterion_batch_rule,
     criterion_rule,
+    holds_until,
     rule,
 )
 from governance.maturity.models import (
@@ -106,6 +107,9 @@ def kpis_measured_recently(initiative: Initiative, today: date) -> list[Failure]
     if not rows:
         return [Failure(initiative.name, "has no KPI yet", page)]
     failures = []
+    for _name, last in rows:  # the result may change when a recent measurement grows old
+        if last is not None and last >= since:
+            holds_until(last + timedelta(days=KPI_FRESH_DAYS))
     for name, last in rows:
         if last is None:
             failures.append(Failure(name, "has never been measured", page))
@@ -124,7 +128,9 @@ def _failing(comparator: Comparator, threshold: Decimal) -> sa.ColumnElement[boo
     }[comparator]
 
 
-def thresholds_failures(limits: Sequence[KpiThreshold], today: date) -> dict[int, list[Failure]]:
+def thresholds_failures(
+    limits: Sequence[KpiThreshold], today: date, horizons: dict[int, date] | None = None
+) -> dict[int, list[Failure]]:
     """Threshold id -> its failures, for every threshold at once: one query for all of them.
 
     A threshold fails without any measurement in its window, or with one that misses it. The
@@ -156,8 +162,13 @@ def thresholds_failures(limits: Sequence[KpiThreshold], today: date) -> dict[int
     ).all()
     seen: dict[int, int] = {}
     missed: dict[int, list[tuple[date, Decimal]]] = {}
+    window = {limit.id: limit.window_days for limit in limits}
     for threshold_id, day, value, misses in rows:
         seen[threshold_id] = seen.get(threshold_id, 0) + 1
+        # The result may change once a measurement of the window leaves it.
+        ends = day + timedelta(days=window[threshold_id] - 1)
+        if horizons is not None:
+            horizons[threshold_id] = min(horizons.get(threshold_id, ends), ends)
         if misses:
             missed.setdefault(threshold_id, []).append((day, value))
     failures: dict[int, list[Failure]] = {}
@@ -200,7 +211,8 @@ def evaluate_thresholds(
     """Criterion id -> result, for every KPI-threshold criterion given: two queries in all."""
     today = today or date.today()
     limits = _limits_of([c.id for c in criteria])
-    failures = thresholds_failures(list(limits.values()), today)
+    horizons: dict[int, date] = {}
+    failures = thresholds_failures(list(limits.values()), today, horizons)
     results = {}
     for criterion in criteria:
         limit = limits.get(criterion.id)
@@ -209,7 +221,9 @@ def evaluate_thresholds(
             results[criterion.id] = RuleResult("kpi_threshold", criterion.title, False, [failure])
             continue
         found = failures[limit.id]
-        results[criterion.id] = RuleResult("kpi_threshold", criterion.title, not found, found)
+        results[criterion.id] = RuleResult(
+            "kpi_threshold", criterion.title, not found, found, horizons.get(limit.id)
+        )
     return results
 
 
@@ -230,5 +244,7 @@ def kpi_threshold(initiative: Initiative, today: date) -> list[Failure]:
     ).all()
     if not limits:
         return [Failure(initiative.name, "has no KPI threshold defined")]
-    failures = thresholds_failures(limits, today)
+    horizons: dict[int, date] = {}
+    failures = thresholds_failures(limits, today, horizons)
+    holds_until(min(horizons.values(), default=None))
     return [failure for limit in limits for failure in failures[limit.id]]
