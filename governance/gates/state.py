@@ -293,6 +293,11 @@ def evaluate_initiatives(
             ),
             rows,
         )
+        # The organizations' roll-ups (portfolio counts, figures) count these states.
+        written = {r["b_id"] for r in rows}
+        rollups.renew(
+            session.connection(), {c.organization_id for c, _i in criteria if c.id in written}
+        )
         # The criteria loaded in this session read the results just written.
         session.execute(
             sa.select(ExitCriterion)
@@ -353,3 +358,34 @@ def refresh_expired(today: date | None = None) -> bool:
     rollups.renew(db.session.connection(), {org_id for _i, org_id in rows})
     evaluate_initiatives([i for i, _org in rows], today)
     return True
+
+
+def all_initiative_ids() -> list[int]:
+    return list(db.session.scalars(sa.select(Initiative.id).order_by(Initiative.id)))
+
+
+def differences(initiative_ids: list[int], today: date | None = None) -> list[str]:
+    """Criteria whose kept result is not what their rule says now, in words (nothing written):
+    what `flask --app governance refresh-criteria --check` reports."""
+    today = today or date.today()
+    session = db.session()
+    criteria = _criteria_of(session, initiative_ids)
+    initiatives = {
+        i.id: i
+        for i in session.scalars(sa.select(Initiative).where(Initiative.id.in_(initiative_ids)))
+    }
+    results = live_results(criteria, initiatives, today)
+    found = []
+    for criterion, initiative_id in criteria:
+        result = results.get(criterion.id)
+        now = None if result is None else result.passed
+        if criterion.rule_passed != now:
+            found.append(
+                f"{initiatives[initiative_id].name}: “{criterion.title}” is kept as "
+                f"{_word(criterion.rule_passed)}, its rule says {_word(now)}"
+            )
+    return found
+
+
+def _word(passed: bool | None) -> str:
+    return {True: "passing", False: "failing", None: "not evaluated"}[passed]
