@@ -154,11 +154,20 @@ def _before_commit(session: Session) -> None:
         settle(session)
 
 
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    # Committed (and so evaluated) or rolled back (and so never written): nothing is owed.
+    if transaction.parent is None:
+        session.info.pop(_NOTED, None)
+        session.info.pop(_CHANGED, None)
+
+
 def install(session_class: Any) -> None:
+    load_rules()  # every rule module's reach is known before the first flush
     for name, listener in (
         ("before_flush", _before_flush),
         ("after_flush", _after_flush),
         ("before_commit", _before_commit),
+        ("after_transaction_end", _after_transaction_end),
     ):
         if not event.contains(session_class, name, listener):
             event.listen(session_class, name, listener)
