@@ -150,8 +150,49 @@ def _initiatives_of(session: Session, noted: Iterable[tuple[str, int]]) -> set[i
 
 
 def _before_commit(session: Session) -> None:
-    if not session.in_nested_transaction():  # a savepoint's release is not the commit
+    if session.in_nested_transaction():  # a savepoint's release is not the commit
+        return
+    if _is_app_session(session):
         settle(session)
+    else:
+        _mark_expired(session)
+
+
+def _is_app_session(session: Session) -> bool:
+    """The rules read `db.session`: only its own changes can be evaluated in its transaction."""
+    try:
+        return db.session.registry.has() and db.session() is session
+    except RuntimeError:  # no application context: a script's or a thread's own session
+        return False
+
+
+def _mark_expired(session: Session) -> None:
+    """Another session (a script, a thread) changed what rules read: its initiatives' results
+    are marked due in its transaction, and the next request evaluates them."""
+    noted = session.info.pop(_NOTED, None)
+    if not noted:
+        return
+    by_table: dict[str, set[int]] = defaultdict(set)
+    for name, row_id in noted:
+        by_table[name].add(row_id)
+    ids = set(by_table.pop("initiative", set()))
+    for name, row_ids in by_table.items():
+        table = db.metadata.tables[name]
+        if "initiative_id" in table.c:
+            rows = session.execute(
+                sa.select(table.c.initiative_id).where(table.c.id.in_(sorted(row_ids)))
+            )
+            ids.update(i for (i,) in rows if i is not None)
+    if not ids:
+        return
+    table = ExitCriterion.__table__
+    phases = sa.select(Phase.id).where(Phase.initiative_id.in_(sorted(ids)))
+    gates = sa.select(StageGate.id).where(StageGate.initiative_id.in_(sorted(ids)))
+    session.execute(
+        table.update()
+        .where(sa.or_(table.c.phase_id.in_(phases), table.c.stage_gate_id.in_(gates)))
+        .values(rule_holds_until=date(1970, 1, 1), updated_at=table.c.updated_at)
+    )
 
 
 def _after_transaction_end(session: Session, transaction: Any) -> None:
