@@ -439,3 +439,25 @@ def differences(initiative_ids: list[int], today: date | None = None) -> list[st
 
 def _word(passed: bool | None) -> str:
     return {True: "passing", False: "failing", None: "not evaluated"}[passed]
+
+
+def rule_results(initiative: Initiative, names: list[str]) -> dict[str, RuleResult]:
+    """These rules' results for the initiative as its criteria keep them (what its gates
+    show), in one query; a rule that no criterion of it names is evaluated now."""
+    kept = db.session.scalars(
+        sa.select(ExitCriterion)
+        .outerjoin(Phase, Phase.id == ExitCriterion.phase_id)
+        .outerjoin(StageGate, StageGate.id == ExitCriterion.stage_gate_id)
+        .where(
+            ExitCriterion.organization_id == initiative.organization_id,
+            ExitCriterion.rule.in_(names),
+            sa.or_(Phase.initiative_id == initiative.id, StageGate.initiative_id == initiative.id),
+        )
+        .order_by(ExitCriterion.id)
+    )
+    found: dict[str, RuleResult] = {}
+    for criterion in kept:
+        result = stored_result(criterion)
+        if result is not None and criterion.rule is not None:
+            found.setdefault(criterion.rule, result)
+    return {name: found.get(name) or evaluate(name, initiative) for name in names}

@@ -86,6 +86,11 @@ def test_a_kpi_going_stale_opens_its_criterion_on_the_next_request(
     answer = client.get(
         f"/api/v1/orgs/{world['org'].slug}/initiatives/{initiative.id}/criteria", headers=headers
     )
+    foreign = client.get(
+        f"/api/v1/orgs/{world['org'].slug}/initiatives/{world['other_initiative'].id}/criteria",
+        headers=headers,
+    )
+    assert foreign.status_code == 404  # another organization's initiative is not found here
     shown = next(item for item in answer.json["items"] if item["id"] == criterion.id)
     assert shown["status"] == "open"
     assert "last measured on" in shown["failures"][0]["reason"]
