@@ -169,6 +169,8 @@ def _is_app_session(session: Session) -> bool:
 def _mark_expired(session: Session) -> None:
     """Another session (a script, a thread) changed what rules read: its initiatives' results
     are marked due in its transaction, and the next request evaluates them."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit flushes after this hook: note what it will write now
     noted = session.info.pop(_NOTED, None)
     if not noted:
         return

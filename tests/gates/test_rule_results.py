@@ -169,3 +169,20 @@ def test_refresh_criteria_checks_and_mends_the_kept_results(world, db, runner):
     assert runner.invoke(args=["refresh-criteria", "--check"]).exit_code == 0
     db.session.expire_all()
     assert _state_in_sql(criterion.id) == CriterionStatus.OPEN
+
+
+def test_a_session_outside_the_app_marks_its_initiatives_due(world, db):
+    """A script's own session cannot run the rules (they read the app's session): what it
+    changes is marked due in its transaction, and the next request evaluates it."""
+    from sqlalchemy.orm import Session
+
+    criterion = _criterion(world["initiative"], "every_phase_has_owner")
+    with Session(db.engine) as script:
+        phase = script.get(Phase, criterion.phase_id)
+        phase.owner_id = world["users"]["leader"].id
+        script.commit()
+    db.session.expire_all()
+    assert db.session.get(ExitCriterion, criterion.id).rule_holds_until == date(1970, 1, 1)
+    assert state.refresh_expired()
+    db.session.commit()
+    assert db.session.get(ExitCriterion, criterion.id).rule_holds_until is None
