@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from bench.synth import NOW, Ids, Org, Sizes, build, chunks
 from governance import create_app
 from governance.extensions import db
+from governance.gates.state import all_initiative_ids, evaluate_initiatives
 from governance.people.models import User
 from governance.portfolio.models import Organization
 from governance.portfolio.seed import load_demo
@@ -243,9 +244,15 @@ def generate(scale: str, url: str) -> dict[str, Any]:
                     print(f"  {n}/{count} organizations, {time.perf_counter() - started:.0f} s")
             fix_sequences()
             db.session.commit()
-        # Bulk inserts bypass the flush hook: give every organization its first data version.
+        # Bulk inserts bypass the flush hook: give every organization its first data version,
+        # and keep every exit criterion's rule result (what `refresh-criteria --all` does).
         renew(db.session.connection(), db.session.scalars(sa.select(Organization.id)).all())
         db.session.commit()
+        initiative_ids = all_initiative_ids()
+        for start in range(0, len(initiative_ids), 200):
+            evaluate_initiatives(initiative_ids[start : start + 200])
+            db.session.commit()
+        print(f"  rule results kept, {time.perf_counter() - started:.0f} s")
         # Statistics for the planner, and on PostgreSQL the visibility map too: without the
         # VACUUM, autovacuum would process the freshly copied tables during the benchmark.
         postgres = db.engine.dialect.name == "postgresql"

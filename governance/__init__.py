@@ -36,6 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Every session audits what it flushes and renews the data versions it touches.
     audit.install(Session)
     rollups.install(Session)
+    # ... and keeps its exit criteria's rule results true to the data it changed.
+    from governance.gates import state as criterion_state
+
+    criterion_state.install(Session)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -63,6 +63,9 @@ REDACTED = {"password_hash", "token_hash"}
 
 # Bookkeeping columns whose changes say nothing a reader needs.
 SKIPPED = {"id", "version", "created_at", "updated_at"}
+# ... and derived facts kept for the pages (a rule's result: governance/gates/state.py).
+SKIPPED |= {"rule_passed", "rule_result", "rule_checked_on", "rule_holds_until"}
+SKIPPED |= {"rule_passing_since"}
 
 
 @contextlib.contextmanager
@@ -93,7 +96,12 @@ def _text(value: Any) -> str | None:
 
 
 def _columns(obj: Any) -> list[str]:
-    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in SKIPPED]
+    # Table columns only: a SQL expression mapped on the model (ExitCriterion.state) is derived.
+    return [
+        attr.key
+        for attr in inspect(obj).mapper.column_attrs
+        if attr.key not in SKIPPED and isinstance(attr.expression, sa.Column)
+    ]
 
 
 def _value(obj: Any, key: str) -> str | None:

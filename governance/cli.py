@@ -10,6 +10,7 @@ from governance.audit import acting_as
 from governance.decisions.cli import export_log_command, verify_log_command
 from governance.errors import DomainError
 from governance.extensions import db
+from governance.gates.cli import refresh_criteria_command
 from governance.people import operations as people
 from governance.portfolio.models import Organization
 from governance.portfolio.seed import DEMO_PASSWORD, database_is_empty, load_demo
@@ -78,5 +79,6 @@ def init_app(app: Flask) -> None:
         create_token_command,
         export_log_command,
         verify_log_command,
+        refresh_criteria_command,
     ):
         app.cli.add_command(command)

@@ -130,6 +130,8 @@ MATRIX = [
     # The API, with each person's unscoped token (anonymous: no token).
     Row("API organizations", "GET", "/api/v1/orgs",               "200 200 200 200 200 200 401"),
     Row("API initiatives", "GET", API + "/initiatives",             "200 200 200 200 200 404 401"),
+    Row("API criteria", "GET", API + "/initiatives/{initiative}/criteria",
+                                                                  "200 200 200 200 200 404 401"),
     Row("API decision log", "GET", API + "/decisions",              "200 200 200 200 200 404 401"),
     Row("API record a decision", "POST", API + "/decisions",        "201 201 201 201 403 404 401",
         {"title": "Use the vendor model", "context": "Cost.", "decision": "Adopt it."}),

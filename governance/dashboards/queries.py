@@ -42,7 +42,7 @@ class PhaseCell:
 
 def phase_matrix(org_id: int) -> list[PhaseCell]:
     """Initiatives x phases: each phase's status and its exit criteria met or waived."""
-    done = sa.case((ExitCriterion.status != CriterionStatus.OPEN, 1), else_=0)
+    done = sa.case((ExitCriterion.state != CriterionStatus.OPEN, 1), else_=0)
     rows = db.session.execute(
         sa.select(
             Initiative.id,
@@ -89,8 +89,14 @@ def burndown(org_id: int, today: date, weeks: int = 26) -> list[tuple[date, int,
 
     started = week_of(Phase.started_at).label("started")
     done = sa.case(
-        (ExitCriterion.status == CriterionStatus.WAIVED, 0),
-        (ExitCriterion.met_at.is_not(None), week_of(ExitCriterion.met_at)),
+        (ExitCriterion.state == CriterionStatus.WAIVED, 0),
+        # Met, by evidence or by its rule (ExitCriterion.state): done since then, or from the
+        # start when that moment is unknown (bulk-loaded history).
+        (
+            sa.and_(ExitCriterion.state == CriterionStatus.MET, ExitCriterion.met_since.is_(None)),
+            0,
+        ),
+        (ExitCriterion.state == CriterionStatus.MET, week_of(ExitCriterion.met_since)),
         else_=never,
     ).label("done")
     pairs = db.session.execute(
@@ -219,7 +225,7 @@ def _attention(org_ids: list[int], today: date) -> dict[int, Attention]:
         .join(Phase, Phase.id == ExitCriterion.phase_id)
         .where(
             in_organizations(ExitCriterion.organization_id, org_ids),
-            ExitCriterion.status == CriterionStatus.OPEN,
+            ExitCriterion.state == CriterionStatus.OPEN,
             ExitCriterion.due_on < today,
             Phase.status.in_([PhaseStatus.IN_PROGRESS, PhaseStatus.IN_REVIEW]),
         )

@@ -17,8 +17,9 @@ from governance.errors import DomainError
 from governance.extensions import db
 from governance.gates import checkpoints as ops
 from governance.gates.assessment import subject_of
-from governance.gates.models import Checkpoint
-from governance.gates.queries import after_checkpoint, page_ids
+from governance.gates.models import Checkpoint, ExitCriterion
+from governance.gates.queries import after_checkpoint, criteria_of, page_ids
+from governance.gates.state import stored_result
 from governance.loaders import get_checkpoint, get_initiative, get_phase, get_stage_gate
 from governance.permissions import Action
 from governance.web.errors import json_error
@@ -211,3 +212,54 @@ def decide_checkpoint(data: dict[str, Any], slug: str, checkpoint_id: int) -> An
         return _refused(error)
     db.session.commit()
     return _dump(checkpoint)
+
+
+class CriterionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    phase = ma.fields.String(allow_none=True, metadata={"description": "The phase's kind"})
+    stage_gate_id = ma.fields.Integer(allow_none=True)
+    status = ma.fields.String(
+        metadata={"description": "met, open or waived: the same state every page shows"}
+    )
+    evaluated = ma.fields.Boolean(
+        metadata={"description": "A registered rule decides it (rather than evidence)"}
+    )
+    rule = ma.fields.String(allow_none=True)
+    failures = ma.fields.List(
+        ma.fields.Dict(), metadata={"description": "The records that fail its rule, and why"}
+    )
+    owner_id = ma.fields.Integer(allow_none=True)
+    due_on = ma.fields.Date(allow_none=True)
+
+
+class CriterionList(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CriterionSchema))
+
+
+@blp.get("/<slug>/initiatives/<int:initiative_id>/criteria")
+@token_required
+@blp.response(200, CriterionList)
+def list_criteria(slug: str, initiative_id: int) -> Any:
+    """An initiative's exit criteria (its phases', then its stage gates') with their state."""
+    org = api_organization(slug)
+    initiative = get_initiative(org, initiative_id)
+    return {"items": [_dump_criterion(c, kind) for c, kind in criteria_of(initiative)]}
+
+
+def _dump_criterion(c: ExitCriterion, phase_kind: Any) -> dict[str, Any]:
+    result = stored_result(c)
+    return {
+        "id": c.id,
+        "title": c.title,
+        "phase": phase_kind.value if phase_kind is not None else None,
+        "stage_gate_id": c.stage_gate_id,
+        "status": c.state.value,
+        "evaluated": result is not None,
+        "rule": c.rule,
+        "failures": [{"record": f.record, "reason": f.reason} for f in result.failures]
+        if result is not None
+        else [],
+        "owner_id": c.owner_id,
+        "due_on": c.due_on,
+    }

@@ -2,8 +2,10 @@
 
 An exit criterion counts as met when it was met with evidence, waived through a recorded
 decision, or, for a criterion that names a registered rule, when that rule passes on the
-tracked data right now. The review queue, the checkpoint and initiative pages and the
-checkpoint operations all ask `assess`, so they cannot disagree.
+tracked data. That state is defined once, `ExitCriterion.state`, and the rule's result is kept
+on the criterion (governance/gates/state.py): the checkpoint and initiative pages and the
+checkpoint operations ask `assess`, the portfolio, organization page, dashboards and API read
+the same column in SQL, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -12,13 +14,8 @@ from dataclasses import dataclass, field
 
 from governance.enums import PHASE_TITLES, CriterionStatus
 from governance.gates.models import ExitCriterion, Phase, StageGate
-from governance.gates.rules import (
-    RuleResult,
-    evaluate,
-    evaluate_criteria,
-    evaluates_per_criterion,
-    load_rules,
-)
+from governance.gates.rules import RuleResult, load_rules
+from governance.gates.state import settle, stored_result
 from governance.portfolio.models import Initiative
 
 
@@ -57,47 +54,24 @@ def assess(
     only_rules_for: set[int] | None = None,
     known: RuleResults | None = None,
 ) -> list[CriterionState]:
-    """Every criterion's current state; each rule is evaluated once for the initiative.
+    """Every criterion's state, as kept on it (`ExitCriterion.state`, governance/gates/state.py):
+    the same truth every list, count and figure reads. This transaction's own changes are
+    evaluated first.
 
-    `only_rules_for` restricts rule evaluation to those criterion ids (the others count by their
-    evidence), so an approval is compared with the facts it relied on. `known` carries results
-    between calls for the same initiative within one request.
+    `only_rules_for` counts the other criteria by their evidence alone, so an approval is
+    compared with the facts it relied on. `known` is accepted for callers that still pass it:
+    nothing is evaluated here any more.
     """
-    known = known if known is not None else RuleResults()
-    waived = [c for c in criteria if c.status == CriterionStatus.WAIVED]
-    ruled = [
-        c
-        for c in criteria
-        if c.status != CriterionStatus.WAIVED
-        and is_evaluated(c)
-        and (only_rules_for is None or c.id in only_rules_for)
-    ]
-    # Parameterised criteria (KPI thresholds) in one batch per rule: a fixed number of queries.
-    known.by_criterion.update(
-        evaluate_criteria(
-            [
-                c
-                for c in ruled
-                if c.rule and evaluates_per_criterion(c.rule) and c.id not in known.by_criterion
-            ]
-        )
-    )
-    ruled_ids = {c.id for c in ruled}
-    waived_ids = {c.id for c in waived}
+    settle(initiative_id=initiative.id, criterion_ids=[c.id for c in criteria])
     states = []
     for c in criteria:
-        if c.id in waived_ids:
+        result = stored_result(c)
+        if c.status == CriterionStatus.WAIVED:
             states.append(CriterionState(c, CriterionStatus.WAIVED))
-            continue
-        if c.id in ruled_ids and c.rule:
-            if c.id in known.by_criterion:
-                result = known.by_criterion[c.id]
-            else:
-                if c.rule not in known.by_rule:
-                    known.by_rule[c.rule] = evaluate(c.rule, initiative)
-                result = known.by_rule[c.rule]
-            status = CriterionStatus.MET if result.passed else CriterionStatus.OPEN
-            states.append(CriterionState(c, status, result, evaluated=True))
+        elif result is not None and (only_rules_for is None or c.id in only_rules_for):
+            states.append(CriterionState(c, c.state, result, evaluated=True))
+        elif only_rules_for is None:
+            states.append(CriterionState(c, c.state))
         else:
             states.append(CriterionState(c, c.status))
     return states

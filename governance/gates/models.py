@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from governance.database import Timestamps, UTCDateTime, Versioned, enum_type
 from governance.enums import CriterionStatus, PhaseKind, PhaseStatus
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 from governance.database import utcnow
 from governance.enums import CheckpointKind, CheckpointStatus, Stage, StageGateStatus
 from governance.portfolio.models import Initiative, Organization
+
+# The server default of `rule_holds_until`: a day long past, "evaluate me".
+EXPIRED = sa.text("'1970-01-01'")
 
 
 class Phase(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
@@ -67,6 +70,8 @@ class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defin
         sa.CheckConstraint(
             "(phase_id IS NULL) <> (stage_gate_id IS NULL)", name="gates_phase_or_stage"
         ),
+        # The results whose time is up (governance/gates/state.py: refresh_expired).
+        sa.Index("ix_exit_criterion_rule_holds_until", "rule_holds_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +103,40 @@ class ExitCriterion(Timestamps, Versioned, db.Model):  # type: ignore[name-defin
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A waiver is a recorded decision (reason, who, accepted risk); the criterion links to it.
     waived_by_decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision.id"))
+    # The registered rule's result, kept here by governance/gates/state.py (never by hand): None
+    # when no registered rule decides the criterion. Written with the data the rule reads, in
+    # the same transaction, so SQL aggregates read the same truth as the initiative page.
+    rule_passed: Mapped[bool | None] = mapped_column()
+    # {"title": ..., "failures": [{"record", "reason", "about": {"kind", "key", "detail"}}]}
+    rule_result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    rule_checked_on: Mapped[date | None] = mapped_column()
+    # The last day the result holds with no change of data (a freshness window runs out);
+    # None: until the data changes. A row nobody evaluated yet (bulk-loaded, or from before
+    # this column) starts expired, so the next request evaluates it.
+    rule_holds_until: Mapped[date | None] = mapped_column(server_default=EXPIRED)
+    # When the rule started passing (the burndown's "done" time of an evaluated criterion).
+    rule_passing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # THE state of a criterion, one definition read by every page, figure, count and answer:
+    # waived through a decision; else its registered rule's result; else met with evidence or
+    # open. A SQL expression, so aggregates filter and count on it, and loaded with the row.
+    state: Mapped[CriterionStatus] = column_property(
+        sa.type_coerce(
+            sa.case(
+                (status == CriterionStatus.WAIVED, CriterionStatus.WAIVED.value),
+                (rule_passed.is_(True), CriterionStatus.MET.value),
+                (rule_passed.is_(False), CriterionStatus.OPEN.value),
+                else_=status,
+            ),
+            enum_type(CriterionStatus),  # type: ignore[arg-type]
+        )
+    )
+    # Since when it counts as met: its rule's first pass, or its evidence (None when not met).
+    met_since: Mapped[datetime | None] = column_property(
+        sa.type_coerce(
+            sa.case((rule_passed.is_not(None), rule_passing_since), else_=met_at), UTCDateTime()
+        )
+    )
 
     phase: Mapped[Phase | None] = relationship(back_populates="criteria")
     stage_gate: Mapped[StageGate | None] = relationship(back_populates="criteria")

@@ -68,7 +68,7 @@ def _open_evidence_count() -> Any:
         return (
             sa.select(sa.func.count())
             .select_from(ExitCriterion)
-            .where(column == gate, ExitCriterion.status == CriterionStatus.OPEN, evidence_based)
+            .where(column == gate, ExitCriterion.state == CriterionStatus.OPEN, evidence_based)
             .correlate(Checkpoint)
             .scalar_subquery()
         )
@@ -310,6 +310,28 @@ def stage_gates_of(initiative: Initiative) -> list[StageGate]:
             .order_by(StageGate.position)
         )
     )
+
+
+def criteria_of(initiative: Initiative) -> list[tuple[ExitCriterion, Any]]:
+    """(criterion, its phase's kind or None) for every exit criterion of the initiative, its
+    phases' in order then its stage gates': one query."""
+    rows = db.session.execute(
+        sa.select(ExitCriterion, Phase.kind)
+        .outerjoin(Phase, Phase.id == ExitCriterion.phase_id)
+        .outerjoin(StageGate, StageGate.id == ExitCriterion.stage_gate_id)
+        .where(
+            ExitCriterion.organization_id == initiative.organization_id,
+            sa.or_(Phase.initiative_id == initiative.id, StageGate.initiative_id == initiative.id),
+        )
+        .order_by(
+            Phase.position.is_(None),
+            Phase.position,
+            StageGate.position,
+            ExitCriterion.position,
+            ExitCriterion.id,
+        )
+    )
+    return [(criterion, kind) for criterion, kind in rows]
 
 
 def initiative_gates(initiative: Initiative) -> InitiativeGates:

@@ -20,7 +20,9 @@ Two things every rule declares, so that a new rule cannot forget them:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -105,6 +107,9 @@ class RuleResult:
     empty: bool = False
     empty_reason: str = ""
     checked: int | None = None
+    # The last day this result holds with no change of data (a freshness window runs out the
+    # day after); None: it holds until the data changes. Rules report it with `holds_until`.
+    holds_until: date | None = None
 
     @property
     def summary(self) -> str:
@@ -160,6 +165,45 @@ RULE_MODULES.append("governance.maturity.rules")
 
 
 RULE_MODULES.append("governance.decisions.rules")
+
+
+# Reach: how a change of a row reaches initiatives beyond the row's own (a lineage artifact, or
+# an edge from it, reaches every initiative downstream). Table name -> function(ids of the
+# changed rows of that table) -> initiative ids. Read by governance/gates/state.py.
+Reach = Callable[[list[int]], set[int]]
+
+
+REACHES: dict[str, Reach] = {}
+
+
+def reaches(table: str) -> Callable[[Reach], Reach]:
+    def register(find: Reach) -> Reach:
+        REACHES[table] = find
+        return find
+
+    return register
+
+
+_horizons: ContextVar[list[date] | None] = ContextVar("rule_horizons", default=None)
+
+
+def holds_until(day: date | None) -> None:
+    """Said by a rule that reads the date: its result (pass or fail) may change after `day`
+    with no data change (a measurement leaves its window). The result kept for the criterion
+    is evaluated again once `day` is past."""
+    found = _horizons.get()
+    if found is not None and day is not None:
+        found.append(day)
+
+
+@contextmanager
+def _horizon() -> Iterator[list[date]]:
+    days: list[date] = []
+    token = _horizons.set(days)
+    try:
+        yield days
+    finally:
+        _horizons.reset(token)
 
 
 def rule(
@@ -243,11 +287,20 @@ def evaluate_criteria(
     results: dict[int, RuleResult] = {}
     for name, group in by_rule.items():
         batch = CRITERION_BATCH_RULES.get(name)
-        if batch is not None:
-            results.update(batch(group, today))
-        else:
-            results.update({c.id: CRITERION_RULES[name](c, today) for c in group})
+        with _horizon() as days:
+            if batch is not None:
+                found = batch(group, today)
+            else:
+                found = {c.id: CRITERION_RULES[name](c, today) for c in group}
+        for result in found.values():
+            result.holds_until = _earliest(result.holds_until, *days)
+        results.update(found)
     return results
+
+
+def _earliest(*days: date | None) -> date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
 
 
 def load_rules() -> dict[str, Rule]:
@@ -263,7 +316,11 @@ def evaluate(name: str, initiative: Initiative, today: date | None = None) -> Ru
         return RuleResult(
             name, name, False, [Failure(name, "This rule is not known to this installation.")]
         )
-    return judge(name, found.title, found.check(initiative, today or date.today()))
+    with _horizon() as days:
+        checked = found.check(initiative, today or date.today())
+    result = judge(name, found.title, checked)
+    result.holds_until = _earliest(*days)
+    return result
 
 
 @rule(

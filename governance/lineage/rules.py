@@ -9,8 +9,16 @@ import sqlalchemy as sa
 
 from governance.enums import ArtifactKind, EdgeKind, Environment
 from governance.extensions import db
-from governance.gates.rules import Checked, Failure, RecordRef, open_when_empty, rule
-from governance.lineage.graph import reaching_kind
+from governance.gates.rules import (
+    Checked,
+    Failure,
+    RecordRef,
+    holds_until,
+    open_when_empty,
+    reaches,
+    rule,
+)
+from governance.lineage.graph import MAX_DEPTH, Direction, reach_depths, reaching_kind
 from governance.lineage.models import LineageArtifact, LineageEdge, RollbackPlan
 from governance.portfolio.models import Initiative
 
@@ -87,6 +95,9 @@ def production_rollback_tested(initiative: Initiative, today: date) -> Checked:
     }
     failures = []
     oldest = today - timedelta(days=ROLLBACK_TEST_DAYS)
+    for tested in plans.values():  # the result may change when a recent test grows old
+        if tested.last_tested_on is not None and tested.last_tested_on >= oldest:
+            holds_until(tested.last_tested_on + timedelta(days=ROLLBACK_TEST_DAYS))
     for deployment in deployments:
         plan = plans.get(deployment.id)
         reason = None
@@ -169,3 +180,28 @@ def production_versions_registered(initiative: Initiative, today: date) -> Check
                     )
                 )
     return Checked(len(deployments), failures)
+
+
+@reaches("lineage_artifact")
+def initiatives_downstream(artifact_ids: list[int]) -> set[int]:
+    """The initiatives whose artifacts lie downstream of these (a model's lineage back to a
+    data source, a deployment's version, pass through them): what a change of them reaches."""
+    by_org: dict[int, list[int]] = {}
+    for org_id, artifact_id in db.session.execute(
+        sa.select(LineageArtifact.organization_id, LineageArtifact.id).where(
+            LineageArtifact.id.in_(artifact_ids)
+        )
+    ):
+        by_org.setdefault(org_id, []).append(artifact_id)
+    found: set[int] = set()
+    for org_id, ids in by_org.items():
+        reached = reach_depths(org_id, ids, Direction.DOWNSTREAM, MAX_DEPTH)
+        found.update(
+            db.session.scalars(
+                sa.select(LineageArtifact.initiative_id)
+                .where(LineageArtifact.id.in_(list(reached)))
+                .where(LineageArtifact.initiative_id.is_not(None))
+                .distinct()
+            )
+        )
+    return found

@@ -26,6 +26,7 @@ from governance.gates.rules import (
     RuleResult,
     criterion_batch_rule,
     criterion_rule,
+    holds_until,
     judge,
     open_when_empty,
     rule,
@@ -129,6 +130,9 @@ def kpis_measured_recently(initiative: Initiative, today: date) -> Checked:
     if not rows:
         return Checked(0, fix=page)
     failures = []
+    for _name, last in rows:  # the result may change when a recent measurement grows old
+        if last is not None and last >= since:
+            holds_until(last + timedelta(days=KPI_FRESH_DAYS))
     for name, last in rows:
         if last is None:
             failures.append(Failure(name, "has never been measured", page))
@@ -147,8 +151,11 @@ def _failing(comparator: Comparator, threshold: Decimal) -> sa.ColumnElement[boo
     }[comparator]
 
 
-def thresholds_checked(limits: Sequence[KpiThreshold], today: date) -> dict[int, Checked]:
+def thresholds_checked(
+    limits: Sequence[KpiThreshold], today: date, horizons: dict[int, date] | None = None
+) -> dict[int, Checked]:
     """Threshold id -> what was checked, for every threshold at once: one query for all.
+    `horizons` collects, per threshold, the last day its result holds with no new data.
 
     A threshold is open without any measurement in its window (nothing to check is not a
     pass), and fails with a measurement that misses it. The
@@ -180,8 +187,13 @@ def thresholds_checked(limits: Sequence[KpiThreshold], today: date) -> dict[int,
     ).all()
     seen: dict[int, int] = {}
     missed: dict[int, list[tuple[date, Decimal]]] = {}
+    window = {limit.id: limit.window_days for limit in limits}
     for threshold_id, day, value, misses in rows:
         seen[threshold_id] = seen.get(threshold_id, 0) + 1
+        # The result may change once a measurement of the window leaves it.
+        ends = day + timedelta(days=window[threshold_id] - 1)
+        if horizons is not None:
+            horizons[threshold_id] = min(horizons.get(threshold_id, ends), ends)
         if misses:
             missed.setdefault(threshold_id, []).append((day, value))
     checked: dict[int, Checked] = {}
@@ -224,7 +236,8 @@ def evaluate_thresholds(
     """Criterion id -> result, for every KPI-threshold criterion given: two queries in all."""
     today = today or date.today()
     limits = _limits_of([c.id for c in criteria])
-    checked = thresholds_checked(list(limits.values()), today)
+    horizons: dict[int, date] = {}
+    checked = thresholds_checked(list(limits.values()), today, horizons)
     results = {}
     for criterion in criteria:
         limit = limits.get(criterion.id)
@@ -234,6 +247,8 @@ def evaluate_thresholds(
             else Checked(0, nothing="no KPI threshold is defined for this criterion")
         )
         results[criterion.id] = judge("kpi_threshold", criterion.title, found)
+        if limit is not None:
+            results[criterion.id].holds_until = horizons.get(limit.id)
     return results
 
 
@@ -256,7 +271,9 @@ def kpi_threshold(initiative: Initiative, today: date) -> Checked:
         .options(joinedload(KpiThreshold.kpi))
         .order_by(KpiThreshold.id)
     ).all()
-    checked = thresholds_checked(limits, today)
+    horizons: dict[int, date] = {}
+    checked = thresholds_checked(limits, today, horizons)
+    holds_until(min(horizons.values(), default=None))
     failures = []
     for limit in limits:
         found = checked[limit.id]

@@ -17,7 +17,7 @@ from governance.catalog import maturity_dimensions, maturity_levels
 from governance.enums import PHASE_TITLES, Comparator, Direction, PhaseStatus, ValueDriver
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
-from governance.gates.rules import evaluate
+from governance.gates.state import rule_results, stored_result
 from governance.loaders import get_initiative, get_kpi, get_objective, get_organization
 from governance.maturity import operations as ops
 from governance.maturity.forms import (
@@ -34,7 +34,7 @@ from governance.maturity.models import (
     MaturityAssessment,
     Objective,
 )
-from governance.maturity.rules import evaluate_thresholds
+from governance.maturity.rules import evaluate_threshold
 from governance.permissions import Action
 from governance.portfolio.models import Initiative, Organization
 from governance.web.helpers import form_status, save
@@ -79,7 +79,8 @@ def assessments(slug: str, initiative_id: int) -> ResponseReturnValue:
         scores=[{s.dimension: s for s in a.scores} for a in history],
         dimensions=maturity_dimensions(),
         levels=maturity_levels(),
-        result=evaluate("every_dimension_assessed", initiative),
+        # As the initiative's criterion keeps it: the page and the gates say one thing.
+        result=rule_results(initiative, ["every_dimension_assessed"])["every_dimension_assessed"],
     )
 
 
@@ -164,8 +165,11 @@ def objectives(slug: str, initiative_id: int) -> ResponseReturnValue:
             .order_by(KpiThreshold.id)
         )
     )
-    # One batch for all thresholds: the page's query count does not grow with them.
-    evaluated = evaluate_thresholds([t.criterion for t in thresholds])
+    # Each threshold's result as its criterion keeps it (the gates show the same).
+    evaluated = {
+        t.criterion_id: stored_result(t.criterion) or evaluate_threshold(t.criterion)
+        for t in thresholds
+    }
     return render_template(
         "maturity/objectives.html",
         org=org,
@@ -173,10 +177,11 @@ def objectives(slug: str, initiative_id: int) -> ResponseReturnValue:
         objectives=items,
         measurements=measurements,
         thresholds=[(t, evaluated[t.criterion_id]) for t in thresholds],
-        results=[
-            evaluate("objectives_have_baseline_and_target", initiative),
-            evaluate("kpis_measured_recently", initiative),
-        ],
+        results=list(
+            rule_results(
+                initiative, ["objectives_have_baseline_and_target", "kpis_measured_recently"]
+            ).values()
+        ),
     )
 
 

@@ -25,7 +25,7 @@ class PhaseView:
 
     @property
     def done(self) -> int:
-        return sum(1 for c in self.criteria if c.status != CriterionStatus.OPEN)
+        return sum(1 for c in self.criteria if c.state != CriterionStatus.OPEN)
 
 
 @dataclass

@@ -127,7 +127,7 @@ def _summary_counts(ids: list[int], today: date) -> dict[int, _Counts]:
         .join(Phase, Phase.id == ExitCriterion.phase_id)
         .where(
             ExitCriterion.organization_id.in_(ids),
-            ExitCriterion.status == CriterionStatus.OPEN,
+            ExitCriterion.state == CriterionStatus.OPEN,
             # Said of the phase too (the same organizations): its index, not a scan of them all.
             Phase.organization_id.in_(ids),
             Phase.status.in_([PhaseStatus.IN_PROGRESS, PhaseStatus.IN_REVIEW]),
@@ -176,7 +176,7 @@ def _criterion_rows(where: list[Any], limit: int, per_organization: bool = False
         .join(Organization, Organization.id == ExitCriterion.organization_id)
         .outerjoin(owner, owner.id == ExitCriterion.owner_id)
         .where(
-            ExitCriterion.status == CriterionStatus.OPEN,
+            ExitCriterion.state == CriterionStatus.OPEN,
             Phase.status.in_([PhaseStatus.IN_PROGRESS, PhaseStatus.IN_REVIEW]),
             *where,
         )

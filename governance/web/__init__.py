@@ -35,3 +35,19 @@ def register_blueprints(app: Flask) -> None:
         risks,
     ):
         app.register_blueprint(area.bp)
+    app.before_request(criteria_current)
+
+
+def criteria_current() -> None:
+    """Before any page or API answer reads an exit criterion's state: evaluate again the rule
+    results whose time is up (a KPI's freshness window ran out overnight), so no page shows a
+    result that the date alone has made wrong. One indexed query when none is due."""
+    from flask import request
+
+    from governance.extensions import db
+    from governance.gates.state import refresh_expired
+
+    if request.blueprint in (None, "health", "assets") or request.endpoint == "static":
+        return
+    if refresh_expired():
+        db.session.commit()

@@ -259,8 +259,10 @@ def test_the_burndown_counts_what_was_open_at_each_week_end(demo):
             if started is None or started >= cutoff[week]:
                 continue
             counted += 1
-            done = c.status == CriterionStatus.WAIVED or (
-                c.met_at is not None and c.met_at < cutoff[week]
+            # The one state (issue 14): met by evidence or by its rule, since `met_since`.
+            done = c.state == CriterionStatus.WAIVED or (
+                c.state == CriterionStatus.MET
+                and (c.met_since is None or c.met_since < cutoff[week])
             )
             opened += not done
         return counted, opened

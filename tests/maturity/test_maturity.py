@@ -307,11 +307,12 @@ def test_the_initiative_page_issues_as_many_queries_for_1_and_5_kpi_thresholds(
         phases[-1], _by(phases[-1]), kpi, Comparator.AT_LEAST, Decimal(92), 30
     )
     db.session.commit()
+    initiative_id, kpi_id = initiative.id, kpi.id  # the page below loads neither any more
     client = as_user(world["users"]["contributor"])
     assert client.get(path).status_code == 200
     one = _page_queries(app, db, client, path)
-    initiative = db.session.get(type(initiative), initiative.id)
-    phases, kpi = list(initiative.phases), db.session.get(Kpi, kpi.id)
+    initiative = db.session.get(type(initiative), initiative_id)
+    phases, kpi = list(initiative.phases), db.session.get(Kpi, kpi_id)
     for phase, comparator in zip(
         phases,
         (Comparator.AT_MOST, Comparator.ABOVE, Comparator.BELOW, Comparator.AT_LEAST),
