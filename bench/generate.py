@@ -56,8 +56,8 @@ TABLES = (
     "risk",
     "lineage_artifact",
     "lineage_edge",
+    "checkpoint",  # before its outcome's log entry, which points at it (see insert_org)
     "decision",
-    "checkpoint",
     "audit_event",
 )
 CHUNK = 5000
@@ -119,6 +119,31 @@ def insert(table: str, rows: list[dict[str, Any]]) -> None:
     statement = db.metadata.tables[table].insert()
     for chunk in chunks(rows, CHUNK):
         connection.execute(statement, chunk)
+
+
+def insert_org(org: Org) -> None:
+    """Insert an organization's built rows, then forget them. A checkpoint and its outcome's
+    decision-log entry point at each other (both with foreign keys): the checkpoint goes in
+    first without its entry, and gets it once the log is in."""
+    outcomes = [
+        {"checkpoint": row["id"], "entry": row["decision_id"]}
+        for row in org.rows.get("checkpoint", [])
+        if row.get("decision_id") is not None
+    ]
+    for table in TABLES:
+        rows = org.rows.get(table, [])
+        if table == "checkpoint":
+            rows = [{**row, "decision_id": None} for row in rows]
+        insert(table, rows)
+    if outcomes:
+        checkpoint = db.metadata.tables["checkpoint"]
+        db.session.connection().execute(
+            sa.update(checkpoint)
+            .where(checkpoint.c.id == sa.bindparam("checkpoint"))
+            .values(decision_id=sa.bindparam("entry")),
+            outcomes,
+        )
+    org.rows.clear()
 
 
 def next_ids() -> Ids:
@@ -236,9 +261,7 @@ def generate(scale: str, url: str) -> dict[str, Any]:
             orgs = _people(ids, count)
             for n, org in enumerate(orgs, start=1):
                 build(org, sizes, ids, rng)
-                for table in TABLES:
-                    insert(table, org.rows.get(table, []))
-                org.rows.clear()
+                insert_org(org)
                 db.session.commit()
                 if n % 10 == 0:
                     print(f"  {n}/{count} organizations, {time.perf_counter() - started:.0f} s")

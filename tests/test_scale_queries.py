@@ -27,9 +27,7 @@ BIG = Sizes(2, 5, 150, 10, 2, 3, 2, 8, 1500)
 
 def _add(org: Any, sizes: Sizes, ids: Any) -> None:
     build(org, sizes, ids, random.Random(org.slug))
-    for table in generate.TABLES:
-        generate.insert(table, org.rows.get(table, []))
-    org.rows.clear()
+    generate.insert_org(org)
     generate.fix_sequences()
 
 
