@@ -237,7 +237,10 @@ def fix_sequences() -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for table in db.metadata.tables.values():
-        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
+        id_column = table.c.get("id")
+        if id_column is None or not id_column.primary_key:
+            continue
+        if isinstance(id_column.type, sa.Integer):  # a session's id is a random key
             db.session.execute(
                 sa.text(
                     f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
