@@ -5,6 +5,7 @@ the worker drops and creates again at the start of its session."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
@@ -155,6 +156,27 @@ class SessionLoginClient(FlaskClient):
             with self.session_transaction() as sess:
                 sess["_user_id"] = key
                 sess["_fresh"] = True
+
+
+@contextlib.contextmanager
+def module_app(
+    database_template: str, tmp_path_factory: pytest.TempPathFactory, name: str, **extra: Any
+) -> Iterator[Flask]:
+    """An app on a database of its own for one module's tests (a copy of the template on
+    SQLite; emptied afterwards on PostgreSQL), inside its app context."""
+    if PG_URL:
+        url = PG_URL
+    else:
+        path = tmp_path_factory.mktemp(name) / f"{name}.db"
+        shutil.copyfile(database_template, path)
+        url = f"sqlite:///{path}"
+    app = new_app(url, **extra)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+    if PG_URL:
+        empty_postgres(PG_URL)
 
 
 def new_app(database_url: str, **extra: Any) -> Flask:

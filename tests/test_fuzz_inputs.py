@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
@@ -34,7 +33,7 @@ from governance.lineage import operations as lineage_ops
 from governance.maturity import operations as maturity_ops
 from governance.people.models import User
 from governance.people.operations import create_token
-from tests.conftest import PG_URL, build_world, empty_postgres, new_app
+from tests.conftest import build_world, module_app
 from tests.scene import build_scene
 from tests.test_route_sweep import path_values
 
@@ -169,14 +168,7 @@ def foreign_records(world: dict[str, Any]) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def fuzzed(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if PG_URL:
-        url = PG_URL
-    else:
-        path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-        shutil.copyfile(database_template, path)
-        url = f"sqlite:///{path}"
-    app = new_app(url, PROPAGATE_EXCEPTIONS=False)
-    with app.app_context():
+    with module_app(database_template, tmp_path_factory, "fuzz", PROPAGATE_EXCEPTIONS=False) as app:
         world = build_world()
         ids = build_scene(world)
         foreign = foreign_records(world)
@@ -184,10 +176,6 @@ def fuzzed(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> 
         token = {"Authorization": f"Bearer {create_token(admin, world['org'])[1]}"}
         db.session.commit()
         yield app, ids, admin.id, token, foreign
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        empty_postgres(PG_URL)
 
 
 def payloads(kind: str, name: str, foreign: list[str]) -> list[tuple[str, str]]:

@@ -14,7 +14,6 @@ built once for the module: a fresh one for each of ~400 pairs would take minutes
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ from flask import Flask
 from governance.extensions import db
 from governance.people.models import User
 from governance.people.operations import create_token
-from tests.conftest import PG_URL, ROLES, build_world, empty_postgres, new_app
+from tests.conftest import ROLES, build_world, module_app
 from tests.scene import build_scene
 
 
@@ -195,14 +194,7 @@ def test_who_may_write(app, world, user_in_role, token_for, row, role, expected)
 @pytest.fixture(scope="module")
 def shared(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The app, the scene's ids, and each role's user id and API token, built once."""
-    if PG_URL:
-        url = PG_URL
-    else:
-        path = tmp_path_factory.mktemp("matrix") / "matrix.db"
-        shutil.copyfile(database_template, path)
-        url = f"sqlite:///{path}"
-    app = new_app(url)
-    with app.app_context():
+    with module_app(database_template, tmp_path_factory, "matrix") as app:
         world = build_world()
         ids = build_scene(world)
         users = {role: user.id for role, user in world["users"].items()}
@@ -212,10 +204,6 @@ def shared(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> 
         }
         db.session.commit()
         yield app, ids, users, tokens
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        empty_postgres(PG_URL)
 
 
 @pytest.mark.parametrize(("row", "role", "expected"), _cases("GET"))

@@ -10,7 +10,6 @@ parameter, never a stack trace. As the admin and as a member, on both databases.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +21,7 @@ from werkzeug.routing import Rule
 from governance.extensions import db
 from governance.people.models import User
 from governance.people.operations import create_token
-from tests.conftest import PG_URL, build_world, empty_postgres, new_app
+from tests.conftest import build_world, module_app
 from tests.scene import build_scene
 
 # Ids no integer column holds: PostgreSQL's integer ends at 2^31 - 1, SQLite's at 2^63 - 1.
@@ -109,16 +108,11 @@ def routes(app: Flask) -> list[tuple[Rule, str]]:
 @pytest.fixture(scope="module")
 def swept(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The app, the scene's ids, the users' ids and API tokens, built once for the module."""
-    if PG_URL:
-        url = PG_URL
-    else:
-        path = tmp_path_factory.mktemp("sweep") / "sweep.db"
-        shutil.copyfile(database_template, path)
-        url = f"sqlite:///{path}"
     # A failure answers 500, as in production, instead of raising into the test.
-    app = new_app(url, PROPAGATE_EXCEPTIONS=False)
-    app.request_class.parameter_storage_class = WatchedArgs  # type: ignore[assignment]
-    with app.app_context():
+    with module_app(
+        database_template, tmp_path_factory, "sweep", PROPAGATE_EXCEPTIONS=False
+    ) as app:
+        app.request_class.parameter_storage_class = WatchedArgs  # type: ignore[assignment]
         world = build_world()
         ids = build_scene(world)
         users = {role: user.id for role, user in world["users"].items()}
@@ -129,10 +123,6 @@ def swept(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> I
         }
         db.session.commit()
         yield app, ids, users, tokens
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        empty_postgres(PG_URL)
 
 
 def sweep(app: Flask, ids: dict[str, int], user: User, token: dict[str, str]) -> list[str]:
