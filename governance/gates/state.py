@@ -133,7 +133,11 @@ def _after_flush(session: Session, _context: Any) -> None:
         session.info.setdefault(_NOTED, set()).update(noted)
 
 
-def _initiatives_of(session: Session, noted: Iterable[tuple[str, int]]) -> set[int]:
+def _initiatives_of(
+    session: Session, noted: Iterable[tuple[str, int]], follow_reach: bool = True
+) -> set[int]:
+    """The initiatives noted rows belong to; with `follow_reach`, also those a rule module says
+    they reach (walked through `db.session`, so only for the app's own session)."""
     load_rules()
     by_table: dict[str, set[int]] = defaultdict(set)
     for name, row_id in noted:
@@ -146,7 +150,7 @@ def _initiatives_of(session: Session, noted: Iterable[tuple[str, int]]) -> set[i
                 sa.select(table.c.initiative_id).where(table.c.id.in_(sorted(ids)))
             )
             found.update(i for (i,) in rows if i is not None)
-        reach = REACHES.get(name)
+        reach = REACHES.get(name) if follow_reach else None
         if reach is not None:
             found |= reach(sorted(ids))
     return found
@@ -177,17 +181,7 @@ def _mark_expired(session: Session) -> None:
     noted = session.info.pop(_NOTED, None)
     if not noted:
         return
-    by_table: dict[str, set[int]] = defaultdict(set)
-    for name, row_id in noted:
-        by_table[name].add(row_id)
-    ids = set(by_table.pop("initiative", set()))
-    for name, row_ids in by_table.items():
-        table = db.metadata.tables[name]
-        if "initiative_id" in table.c:
-            rows = session.execute(
-                sa.select(table.c.initiative_id).where(table.c.id.in_(sorted(row_ids)))
-            )
-            ids.update(i for (i,) in rows if i is not None)
+    ids = _initiatives_of(session, noted, follow_reach=False)
     if not ids:
         return
     table = ExitCriterion.__table__
