@@ -14,6 +14,9 @@ decision's change waiting for approval is approved by none of its authors.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -251,3 +254,53 @@ def someone_who_may(action: Action, organization_id: int) -> User | None:
     if member is not None:
         return member
     return db.session.scalar(db.select(User).where(User.is_admin).order_by(User.id).limit(1))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a page offers for an action on an object: nothing when the person's role could
+    never take it (`shown` is false), a disabled control saying why when it cannot be taken
+    now (`reason`), or the control itself (`allowed`)."""
+
+    shown: bool
+    reason: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.shown and self.reason is None
+
+
+NotNow = Callable[[User, Any], "str | None"]
+# Why an action cannot be taken on an object right now: a state rule, not a role. Each area
+# registers its checks beside its rules (`@not_now(Action.REQUEST_CHECKPOINT)`), so a page asks
+# `offer` and never re-derives a rule in a template.
+_NOT_NOW: dict[Action, list[NotNow]] = defaultdict(list)
+
+
+def not_now(action: Action) -> Callable[[NotNow], NotNow]:
+    def register(check: NotNow) -> NotNow:
+        _NOT_NOW[action].append(check)
+        return check
+
+    return register
+
+
+def offer(user: User | None, action: Action | str, obj: Any = None) -> Offer:
+    """`can`, plus the reason a permitted action cannot be taken now. A refusal by the
+    second-person rule is shown with its reason to those whose role decides: knowing that
+    someone else must approve is useful; a role that could never act sees nothing."""
+    action = Action(action)
+    if not can(user, action, obj):
+        if (
+            user is not None
+            and action in SECOND_PERSON
+            and obj is not None
+            and can(user, Action.DECIDE, obj)
+        ):
+            return Offer(True, SECOND_PERSON[action])
+        return Offer(False)
+    for check in _NOT_NOW.get(action, ()):
+        reason = check(user, obj)  # type: ignore[arg-type]
+        if reason:
+            return Offer(True, reason)
+    return Offer(True)

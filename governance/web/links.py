@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import url_for
+from flask import request, url_for
 
 from governance.gates.rules import RecordRef
 
@@ -28,3 +28,24 @@ def record_url(ref: RecordRef | None, slug: str) -> str | None:
     """The page of the record `ref` names in the organization `slug`, or None (no page)."""
     page = _PAGES.get(ref.kind) if ref is not None else None
     return page(slug, ref) if page is not None and ref is not None else None
+
+
+def safe_return(target: str | None) -> str | None:
+    """`target` when it is a path on this site (an open redirect is refused), else None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def back_to(default: str) -> str:
+    """Where an action returns: the `next` the form or link carried (a path on this site,
+    anchor included), else `default`."""
+    return safe_return(request.form.get("next") or request.args.get("next")) or default
+
+
+def back_to_here(anchor: str | None = None) -> str:
+    """This page's path and query, plus `#anchor`: what a link or form passes as `next`."""
+    path = request.full_path if request.query_string else request.path
+    return f"{path}#{anchor}" if anchor else path

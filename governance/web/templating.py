@@ -8,13 +8,15 @@ from flask import Flask
 from flask_login import current_user
 
 from governance.enums import PHASE_TITLES, PhaseKind, label
-from governance.permissions import Action, can
-from governance.web.links import record_url
+from governance.permissions import Action, can, offer
+from governance.web.links import back_to_here, record_url
 
 
 def _context() -> dict[str, Any]:
     return {
         "can": lambda action, obj=None: can(current_user, action, obj),
+        "offer": lambda action, obj=None: offer(current_user, action, obj),
+        "here": back_to_here,
         "Action": Action,
         "label": label,
         "PHASE_TITLES": PHASE_TITLES,
