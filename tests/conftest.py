@@ -1,16 +1,24 @@
 """Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL emptied after each
 test when TEST_DATABASE_URL is set), the app, clients and factories. Under pytest-xdist each
 worker has its own PostgreSQL database (TEST_DATABASE_URL's name + "_gw0", "_gw1"...), which
-the worker drops and creates again at the start of its session."""
+the worker drops and creates again at the start of its session.
+
+The demo installation (`load_demo()`, tens of seconds) is built once per worker and restored
+for each test that asks for it: `demo_data` (this test's database starts as the demo) and
+`live_demo` (a module's browser tests share a served demo)."""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import itertools
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +27,20 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, g
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
-from governance import create_app
+from governance import create_app, rollups
 from governance.audit import set_request_actor
 from governance.enums import Role
 from governance.extensions import db as _db
+from governance.extensions import limiter
 from governance.people import operations as people
 from governance.people import sessions
-from governance.people.models import User
+from governance.people.models import User, use_password_hash_method
 from governance.permissions import forget_roles
 from governance.portfolio import operations as portfolio
 from governance.portfolio.models import Initiative, Organization, Program
+from governance.portfolio.seed import DEMO_PASSWORD, load_demo
 
 BASE_PG_URL = os.environ.get("TEST_DATABASE_URL")
 # pytest-xdist names each worker ("gw0", "gw1"...) in the environment before conftest loads.
@@ -133,14 +144,222 @@ def empty_postgres(url: str) -> None:
 
 
 @pytest.fixture
-def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, database_template: str, worker_dir: Path
+) -> Iterator[str]:
+    """This test's database: the migrated template, or the demo installation when the test
+    asks for `demo_data`. On SQLite always the same path of this worker (so `app` can keep
+    one app whose engine points there), replaced by a new file for each test."""
+    demo = request.getfixturevalue("demo_snapshot") if "demo_data" in request.fixturenames else None
     if PG_URL:
+        if demo is not None:
+            demo.restore_postgres(PG_URL)
         yield PG_URL
         empty_postgres(PG_URL)
     else:
-        target = tmp_path / "test.db"
-        shutil.copyfile(database_template, target)
+        target = worker_dir / "test.db"
+        replace_sqlite(demo.path if demo is not None else database_template, target)
         yield f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def worker_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("worker")
+
+
+def replace_sqlite(source: str | Path, target: Path) -> None:
+    """Put a copy of `source` at `target` as a new file (a new inode: a connection still open
+    on the old one never sees it), without the old file's WAL and shared-memory files."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+
+
+# ---- the demo installation, built once per worker ------------------------------------------
+
+
+@dataclass
+class DemoSnapshot:
+    """The demo installation as `load_demo()` and a commit leave it, kept to be restored: a
+    SQLite file, or each PostgreSQL table's rows (COPY, binary) and each sequence's place.
+    `loaded_from`/`loaded_to` bracket the load (its records are dated by their story, never
+    then); `day` is the date it was built on (a new day builds it again: rules read the date)."""
+
+    loaded_from: datetime
+    loaded_to: datetime
+    day: date
+    counts: dict[str, int]
+    path: Path | None = None
+    tables: list[tuple[str, bytes]] = field(default_factory=list)
+    sequences: list[tuple[str, int, bool]] = field(default_factory=list)
+
+    def restore_postgres(self, url: str) -> None:
+        """Copy the demo's rows into an empty database of the same schema (in replica mode, as
+        `empty_postgres` deletes: the append-only and foreign-key triggers stay quiet; the
+        rows were checked when the demo was loaded)."""
+        engine = _cleaner(url)
+        with engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            with raw.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+                for name, data in self.tables:
+                    with cursor.copy(f'COPY public."{name}" FROM STDIN (FORMAT BINARY)') as copy:
+                        copy.write(data)
+                for name, value, called in self.sequences:
+                    cursor.execute(
+                        "SELECT setval(%s::regclass, %s, %s)", (f'public."{name}"', value, called)
+                    )
+
+
+def _snapshot_postgres(url: str) -> tuple[list[tuple[str, bytes]], list[tuple[str, int, bool]]]:
+    tables: list[tuple[str, bytes]] = []
+    engine = _cleaner(url)
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            names = [
+                n
+                for (n,) in cursor.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    " AND tablename <> 'alembic_version' ORDER BY tablename"
+                )
+            ]
+            for name in names:
+                if cursor.execute(f'SELECT EXISTS (SELECT FROM public."{name}")').fetchone()[0]:
+                    data = bytearray()
+                    with cursor.copy(f'COPY public."{name}" TO STDOUT (FORMAT BINARY)') as copy:
+                        for chunk in copy:
+                            data += chunk
+                    tables.append((name, bytes(data)))
+            sequences = [
+                (name, int(value), bool(called))
+                for name, value, called in cursor.execute(
+                    "SELECT s.sequencename, s.last_value, true FROM pg_sequences s"
+                    " WHERE s.schemaname = 'public' AND s.last_value IS NOT NULL"
+                )
+            ]
+    return tables, sequences
+
+
+def build_demo_snapshot(database_template: str, directory: Path) -> DemoSnapshot:
+    """Load the demo once (tens of seconds: it replays its story through the operations, with
+    rule evaluation after each step) and keep it to be restored per test."""
+    if PG_URL:
+        url = PG_URL
+    else:
+        path = directory / "demo.db"
+        replace_sqlite(database_template, path)
+        url = f"sqlite:///{path}"
+    app = new_app(url)
+    with app.app_context():
+        loaded_from = datetime.now(UTC)
+        counts = load_demo()
+        _db.session.commit()
+        loaded_to = datetime.now(UTC)
+        if not PG_URL:
+            with _db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        _db.session.remove()
+        _db.engine.dispose()
+    snapshot = DemoSnapshot(loaded_from, loaded_to, date.today(), counts)
+    if PG_URL:
+        snapshot.tables, snapshot.sequences = _snapshot_postgres(PG_URL)
+        empty_postgres(PG_URL)
+    else:
+        snapshot.path = path
+    return snapshot
+
+
+_demo: list[DemoSnapshot] = []
+
+
+def demo_of_worker(database_template: str, worker_dir: Path) -> DemoSnapshot:
+    """The demo installation of this worker, built at the first test that needs it (and again
+    on a new day)."""
+    if not _demo or _demo[0].day != date.today():
+        _demo[:] = [build_demo_snapshot(database_template, worker_dir)]
+    return _demo[0]
+
+
+@pytest.fixture
+def demo_snapshot(database_template: str, worker_dir: Path) -> DemoSnapshot:
+    """What `demo_data` and `live_demo` restore; use those in tests."""
+    return demo_of_worker(database_template, worker_dir)
+
+
+@pytest.fixture
+def demo_data(demo_snapshot: DemoSnapshot, app: Flask) -> DemoSnapshot:
+    """This test's database starts as the demo installation, exactly as `load_demo()` then a
+    commit would leave it, for `app`, `db`, `client`, `database_url` and the factories alike;
+    restored from the worker's copy in milliseconds instead of loaded (tens of seconds).
+    Returns the snapshot: `.counts` is what `load_demo()` returned, and `.loaded_from` /
+    `.loaded_to` bracket when it ran."""
+    return demo_snapshot
+
+
+@dataclass
+class LiveDemo:
+    """The demo installation served on a local port (see `live_demo`)."""
+
+    url: str  # "http://127.0.0.1:PORT", no trailing slash
+    app: Flask  # the app serving it: `with live_demo.app.app_context():` reads its database
+    database_url: str
+    password: str = DEMO_PASSWORD  # every demo user's
+
+
+_live_databases: dict[str, str] = {}
+
+
+def live_postgres_database() -> str:
+    """A second database of this worker, migrated once, for the served demo: the tests of the
+    module keep using (and emptying) the worker's own database beside it."""
+    if PG_URL not in _live_databases:
+        url = worker_url(PG_URL or "", "live")
+        create_worker_database(BASE_PG_URL or "", url)
+        app = create_app(base_config(url))
+        with app.app_context():
+            flask_migrate.upgrade(revision="heads")
+            _db.engine.dispose()
+        _live_databases[PG_URL or ""] = url
+    return _live_databases[PG_URL or ""]
+
+
+@pytest.fixture(scope="module")
+def live_demo(
+    database_template: str, worker_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveDemo]:
+    """The demo installation served by a real server on a free local port, for one module's
+    browser tests (Playwright): `page.goto(f"{live_demo.url}/login")`, sign in with a demo
+    email and `live_demo.password`. One per module (per xdist worker running it), restored from
+    the worker's demo copy, so a module's tests share what they write; other modules never
+    see it. The server has no SERVER_NAME (any host and port answer)."""
+    snapshot = demo_of_worker(database_template, worker_dir)
+    if PG_URL:
+        url = live_postgres_database()
+        snapshot.restore_postgres(url)
+    else:
+        path = tmp_path_factory.mktemp("live") / "live.db"
+        assert snapshot.path is not None
+        replace_sqlite(snapshot.path, path)
+        url = f"sqlite:///{path}"
+    app = new_app(url, SERVER_NAME=None)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveDemo(f"http://127.0.0.1:{httpd.server_port}", app, url)
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+        if PG_URL:
+            empty_postgres(url)
 
 
 class SessionLoginClient(FlaskClient):
@@ -212,11 +431,76 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
             _db.engine.dispose()
 
 
-@pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
-    app = make_app()
+# The default app of each database URL, kept for the next test: building an app (URL map,
+# OpenAPI document) costs about 0.1 s of CPU, more than many tests. Kept only while a test
+# leaves it as it found it (see `_release`); `make_app` always builds a new one.
+_kept_apps: dict[str, tuple[Flask, dict[str, Any], tuple[Any, ...]]] = {}
+
+
+def _shape(app: Flask) -> tuple[Any, ...]:
+    """What a test could add to an app besides its config: routes, hooks, handlers, globals."""
+
+    def sizes(funcs: dict[Any, list[Any]]) -> tuple[tuple[Any, int], ...]:
+        return tuple(sorted(((k or "", len(v)) for k, v in funcs.items()), key=str))
+
+    return (
+        len(list(app.url_map.iter_rules())),
+        sizes(app.before_request_funcs),
+        sizes(app.after_request_funcs),
+        sizes(app.teardown_request_funcs),
+        len(app.teardown_appcontext_funcs),
+        repr(app.error_handler_spec),
+        len(app.jinja_env.globals),
+        len(app.jinja_env.filters),
+        len(app.extensions),
+        app.wsgi_app,
+        app.test_client_class,
+    )
+
+
+def _kept_app(database_url: str) -> Flask:
+    kept = _kept_apps.get(database_url)
+    if kept is None:
+        app = new_app(database_url)
+        _kept_apps[database_url] = (app, copy.deepcopy(dict(app.config)), _shape(app))
+        return app
+    app = kept[0]
+    # What create_app set for the whole process, which an app another test built since may
+    # have set otherwise (the extensions are module globals).
+    use_password_hash_method(app.config["PASSWORD_HASH_METHOD"])
+    limiter.init_app(app)  # disabled in tests: only sets `limiter.enabled` back
+    return app
+
+
+def _release(app: Flask, database_url: str) -> None:
+    """After a test: close the app's connections and forget what it kept of this database
+    (the next test's database is a new one); keep the app only if the test left it intact."""
     with app.app_context():
-        yield app
+        _db.session.remove()
+        engine = _db.engine
+        engine.dispose()
+        rollups._caches.pop(engine, None)  # roll-ups of the database just replaced
+        leaked = engine.pool.checkedout()  # type: ignore[attr-defined]
+    kept = _kept_apps.get(database_url)
+    if kept is None or kept[0] is not app:
+        return
+    if leaked or _shape(app) != kept[2]:
+        del _kept_apps[database_url]
+    elif dict(app.config) != kept[1]:
+        app.config.clear()
+        app.config.update(copy.deepcopy(kept[1]))
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The app on this test's database, inside its app context. The same app object serves
+    the tests of one worker (reset between them); `make_app` builds a new one."""
+    app = _kept_app(database_url)
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        _release(app, database_url)
 
 
 @pytest.fixture

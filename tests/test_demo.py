@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import html
 import itertools
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -20,13 +19,11 @@ from governance.gates.models import Checkpoint, ExitCriterion
 from governance.people.models import Membership, User
 from governance.portfolio.models import Engagement, Initiative, Organization
 from governance.portfolio.queries import DONE, current_phase_positions
-from governance.portfolio.seed import DEMO_PASSWORD, load_demo
+from governance.portfolio.seed import DEMO_PASSWORD
 
 
 @pytest.fixture
-def demo(db):
-    load_demo()
-    db.session.commit()
+def demo(demo_data, db):
     return {u.email: u for u in db.session.scalars(sa.select(User))}
 
 
@@ -112,15 +109,12 @@ def test_the_portfolio_shows_overdue_work(demo, app):
     assert "Overdue exit criteria" in page and 'class="due overdue"' in page
 
 
-def test_the_demo_history_carries_the_times_and_people_of_its_story(db, app):
+def test_the_demo_history_carries_the_times_and_people_of_its_story(demo_data, db, app):
     """Every seeded log entry and audit event is dated at its story moment and credited to its
     story person, in chain order; before, 51 checkpoint outcomes and waivers were logged at load
     time (a spike on "Decisions over time", none found by month) and every seeded edit was the
     admin's, at load time."""
-    started = datetime.now(UTC)
-    load_demo()
-    db.session.commit()
-    loaded = datetime.now(UTC)
+    started, loaded = demo_data.loaded_from, demo_data.loaded_to  # when load_demo() ran
     admin = db.session.scalar(sa.select(User).where(User.is_admin))
     entries = list(db.session.scalars(sa.select(Decision).order_by(Decision.id)))
     events = list(db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)))

@@ -30,7 +30,6 @@ from governance.gates.rules import evaluate, evaluate_criteria, evaluates_per_cr
 from governance.people.models import User
 from governance.portfolio import queries as pq
 from governance.portfolio.models import Initiative, Organization
-from governance.portfolio.seed import load_demo
 
 ACTIVE = (PhaseStatus.IN_PROGRESS, PhaseStatus.IN_REVIEW)
 OPEN, MET, WAIVED = "open", "met", "waived"
@@ -188,12 +187,12 @@ def check_every_place(app: Any, db: Any, token_for: Any, as_user: Any) -> None:
 SIZES = Sizes(2, 3, 20, 4, 2, 2, 1, 3, 50)
 
 
-def test_every_place_agrees_on_the_demo_then_with_a_generated_data_set(app, db, token_for, as_user):
+def test_every_place_agrees_on_the_demo_then_with_a_generated_data_set(
+    demo_data, app, db, token_for, as_user
+):
     """The demo (loaded through the operations), then two generated organizations added by
     bulk inserts that no flush hook sees: the first request evaluates them. One test, so the
     demo is loaded once."""
-    load_demo()
-    db.session.commit()
     check_every_place(app, db, token_for, as_user)
     ids = generate.next_ids()
     for org in generate._people(ids, 2):

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from bench.load import check, run_load
 from governance.extensions import db
-from governance.portfolio.seed import load_demo
 
 
-def test_mixed_traffic_loses_nothing_and_never_fails(app, database_url):
-    load_demo()
-    db.session.commit()
+def test_mixed_traffic_loses_nothing_and_never_fails(demo_data, app, database_url):
     db.session.remove()
     db.engine.dispose()
     report = run_load(database_url, seconds=5, clients=4, workers=2)

@@ -19,7 +19,6 @@ from bench import generate, pages
 from bench.synth import Sizes, build
 from governance.people.models import User
 from governance.portfolio.models import Initiative
-from governance.portfolio.seed import load_demo
 
 SMALL = Sizes(1, 2, 30, 5, 2, 2, 1, 3, 200)
 BIG = Sizes(2, 5, 150, 10, 2, 3, 2, 8, 1500)
@@ -46,9 +45,7 @@ def _counts(app: Any, db: Any, as_user: Any, org_id: int) -> dict[str, int]:
 
 
 @pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
-def test_every_main_page_does_as_many_queries_at_both_sizes(app, db, as_user):
-    load_demo()
-    db.session.commit()
+def test_every_main_page_does_as_many_queries_at_both_sizes(demo_data, app, db, as_user):
     ids = generate.next_ids()
     small, big = generate._people(ids, 2)
     _add(small, SMALL, ids)

@@ -5,15 +5,12 @@ shows no error, the drawn numbers match the tables, and screenshots go to tests/
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from governance.dashboards import figures as dashboards
-from governance.extensions import db as _db
-from governance.portfolio.seed import DEMO_PASSWORD, load_demo
+from governance.portfolio.seed import DEMO_PASSWORD
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -31,19 +28,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def server(make_app):
-    app = make_app(SERVER_NAME=None)
-    with app.app_context():
-        load_demo()
-        _db.session.commit()
-        _db.session.remove()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
+@pytest.fixture(scope="module")
+def server(live_demo):
+    return live_demo.url
 
 
 @pytest.fixture

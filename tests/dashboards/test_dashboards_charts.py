@@ -16,16 +16,13 @@ import sqlalchemy as sa
 from governance.dashboards import figures as dashboards
 from governance.dashboards.charts import OKABE_ITO, Chart
 from governance.extensions import db as _db
-from governance.portfolio.seed import load_demo
 from tests.maturity.factories import grow
 
 TODAY = date.today()
 
 
 @pytest.fixture
-def demo(app, db):
-    load_demo()
-    db.session.commit()
+def demo(demo_data, db):
     return db
 
 

@@ -12,7 +12,6 @@ from governance.enums import DecisionImpact, DecisionStatus, PhaseKind
 from governance.errors import DomainError
 from governance.gates.rules import evaluate
 from governance.portfolio.models import Organization
-from governance.portfolio.seed import load_demo
 from governance.web.links import record_url
 
 
@@ -104,9 +103,7 @@ def test_high_impact_rules(world, db):
         ops.approve_decision(normal, world["users"]["pmo"])
 
 
-def test_demo_logs_are_realistic_and_intact(db):
-    load_demo()
-    db.session.commit()
+def test_demo_logs_are_realistic_and_intact(demo_data, db):
     for org in db.session.scalars(sa.select(Organization)):
         first_entries = list(
             db.session.scalars(

@@ -12,13 +12,10 @@ from governance.enums import CheckpointStatus, PhaseStatus
 from governance.gates.approvals import approval_state, approved_snapshot
 from governance.gates.models import Checkpoint, ExitCriterion, Phase
 from governance.people.models import User
-from governance.portfolio.seed import load_demo
 
 
 @pytest.fixture
-def demo(db):
-    load_demo()
-    db.session.commit()
+def demo(demo_data, db):
     return {u.email: u for u in db.session.scalars(sa.select(User))}
 
 

@@ -22,7 +22,6 @@ from governance.gates.rules import evaluate, evaluate_criteria, load_rules
 from governance.lineage import operations as lineage
 from governance.maturity import operations as maturity
 from governance.portfolio.models import Initiative
-from governance.portfolio.seed import load_demo
 
 
 def _criterion(initiative: Initiative, rule: str) -> ExitCriterion:
@@ -120,11 +119,9 @@ def test_an_edge_upstream_reaches_the_model_of_another_initiative(world, db, mak
     assert _state_in_sql(criterion.id) == CriterionStatus.MET
 
 
-def test_every_rule_that_reads_the_date_says_until_when_its_result_holds(db):
+def test_every_rule_that_reads_the_date_says_until_when_its_result_holds(demo_data, db):
     """On the demo: a result that changes with nothing but the date must have said so, with a
     day before the change (the kept result is evaluated again once that day is past)."""
-    load_demo()
-    db.session.commit()
     today = date.today()
     later = [today + timedelta(days=181)]  # past the KPI (90) and rollback (180) windows
 
