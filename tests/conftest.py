@@ -150,16 +150,31 @@ def database_url(
     """This test's database: the migrated template, or the demo installation when the test
     asks for `demo_data`. On SQLite always the same path of this worker (so `app` can keep
     one app whose engine points there), replaced by a new file for each test."""
-    demo = request.getfixturevalue("demo_snapshot") if "demo_data" in request.fixturenames else None
+    starts_as = _starts_as(request)
+    snapshot = None
+    if starts_as == "demo":
+        snapshot = demo_of_worker(database_template, worker_dir)
+    elif starts_as == "world":
+        snapshot = snapshot_of_worker("world", database_template, worker_dir, _world_ids)
     if PG_URL:
-        if demo is not None:
-            demo.restore_postgres(PG_URL)
+        if snapshot is not None:
+            snapshot.restore_postgres(PG_URL)
         yield PG_URL
         empty_postgres(PG_URL)
     else:
         target = worker_dir / "test.db"
-        replace_sqlite(demo.path if demo is not None else database_template, target)
+        replace_sqlite(snapshot.path if snapshot and snapshot.path else database_template, target)
         yield f"sqlite:///{target}"
+
+
+def _starts_as(request: pytest.FixtureRequest) -> str | None:
+    """What this test's database starts as: the demo when the test asks for `demo_data`, else
+    the world (built once per worker, restored) when it asks for `world`, else empty."""
+    if "demo_data" in request.fixturenames:
+        return "demo"
+    if "world" in request.fixturenames:
+        return "world"
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -245,19 +260,21 @@ def _snapshot_postgres(url: str) -> tuple[list[tuple[str, bytes]], list[tuple[st
     return tables, sequences
 
 
-def build_demo_snapshot(database_template: str, directory: Path) -> DemoSnapshot:
-    """Load the demo once (tens of seconds: it replays its story through the operations, with
-    rule evaluation after each step) and keep it to be restored per test."""
+def build_snapshot(
+    database_template: str, directory: Path, name: str, load: Callable[[], dict[str, Any]]
+) -> DemoSnapshot:
+    """Run `load` once on a new database (it commits nothing itself) and keep the result to be
+    restored per test; `.counts` is what `load` returned."""
     if PG_URL:
         url = PG_URL
     else:
-        path = directory / "demo.db"
+        path = directory / f"{name}.db"
         replace_sqlite(database_template, path)
         url = f"sqlite:///{path}"
     app = new_app(url)
     with app.app_context():
         loaded_from = datetime.now(UTC)
-        counts = load_demo()
+        counts = load()
         _db.session.commit()
         loaded_to = datetime.now(UTC)
         if not PG_URL:
@@ -265,6 +282,7 @@ def build_demo_snapshot(database_template: str, directory: Path) -> DemoSnapshot
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         _db.session.remove()
         _db.engine.dispose()
+        rollups._caches.pop(_db.engine, None)
     snapshot = DemoSnapshot(loaded_from, loaded_to, date.today(), counts)
     if PG_URL:
         snapshot.tables, snapshot.sequences = _snapshot_postgres(PG_URL)
@@ -274,15 +292,25 @@ def build_demo_snapshot(database_template: str, directory: Path) -> DemoSnapshot
     return snapshot
 
 
-_demo: list[DemoSnapshot] = []
+# name -> this worker's snapshot: "demo" (load_demo, tens of seconds: it replays its story
+# through the operations, with rule evaluation after each step) and "world" (build_world,
+# half a second, which most tests start with).
+_snapshots: dict[str, DemoSnapshot] = {}
+
+
+def snapshot_of_worker(
+    name: str, database_template: str, worker_dir: Path, load: Callable[[], dict[str, Any]]
+) -> DemoSnapshot:
+    """This worker's snapshot `name`, built at the first test that needs it (and again on a
+    new day: rules read the date)."""
+    found = _snapshots.get(name)
+    if found is None or found.day != date.today():
+        found = _snapshots[name] = build_snapshot(database_template, worker_dir, name, load)
+    return found
 
 
 def demo_of_worker(database_template: str, worker_dir: Path) -> DemoSnapshot:
-    """The demo installation of this worker, built at the first test that needs it (and again
-    on a new day)."""
-    if not _demo or _demo[0].day != date.today():
-        _demo[:] = [build_demo_snapshot(database_template, worker_dir)]
-    return _demo[0]
+    return snapshot_of_worker("demo", database_template, worker_dir, load_demo)
 
 
 @pytest.fixture
@@ -621,9 +649,31 @@ def build_world() -> dict[str, Any]:
     }
 
 
+def _world_ids() -> dict[str, Any]:
+    """Builds the world; the ids of its records, to find them again in a restored copy."""
+    world = build_world()
+    ids = {key: world[key].id for key in ("org", "other", "initiative", "other_initiative")}
+    return {**ids, "users": {role: user.id for role, user in world["users"].items()}}
+
+
 @pytest.fixture
-def world(app: Flask) -> dict[str, Any]:
-    return build_world()
+def world(request: pytest.FixtureRequest, app: Flask) -> dict[str, Any]:
+    """`build_world()`'s records. Built once per worker and restored with the test's database
+    (see `database_url`), then found by id and expired, as its commit leaves them; built here
+    on top of the demo when the test also asks for `demo_data`."""
+    if _starts_as(request) != "world":
+        return build_world()
+    ids = _snapshots["world"].counts
+    session = _db.session
+    world: dict[str, Any] = {
+        "org": session.get(Organization, ids["org"]),
+        "other": session.get(Organization, ids["other"]),
+        "users": {role: session.get(User, user_id) for role, user_id in ids["users"].items()},
+        "initiative": session.get(Initiative, ids["initiative"]),
+        "other_initiative": session.get(Initiative, ids["other_initiative"]),
+    }
+    session.expire_all()
+    return world
 
 
 @pytest.fixture
