@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # pytest-xdist workers for `make test` (one per core; each has its own database, see conftest).
 TEST_WORKERS ?= auto
+# The slowest tests (setup included) are listed after each run: where the suite's time goes.
+PYTEST_ARGS ?= -q -n $(TEST_WORKERS) --durations=15
 
 .PHONY: install run test lint test-sqlite test-postgres bench bench-data load clean chromium
 
@@ -31,12 +33,12 @@ lint: install
 	$(VENV)/bin/mypy
 
 test-sqlite: install
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Runs the same suite on PostgreSQL when one answers (every machine here has one at 127.0.0.1).
 test-postgres: install
 	@if $(PY) -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
-		TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n $(TEST_WORKERS); \
+		TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest $(PYTEST_ARGS); \
 	else echo "PostgreSQL not reachable at 127.0.0.1:5432: skipping the PostgreSQL run"; fi
 
 # The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).

@@ -508,7 +508,7 @@ def _release(app: Flask, database_url: str) -> None:
         engine = _db.engine
         engine.dispose()
         rollups._caches.pop(engine, None)  # roll-ups of the database just replaced
-        leaked = engine.pool.checkedout()  # type: ignore[attr-defined]
+        leaked = getattr(engine.pool, "checkedout", lambda: 0)()
     kept = _kept_apps.get(database_url)
     if kept is None or kept[0] is not app:
         return
