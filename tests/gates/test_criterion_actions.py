@@ -39,7 +39,7 @@ def _hrefs(page: str) -> list[str]:
 
 
 def _hidden_next(page: str) -> str:
-    return htmllib.unescape(re.search(r'name="next" value="([^"]*)"', page).group(1))
+    return htmllib.unescape(re.search(r'name="next"[^>]*value="([^"]*)"', page).group(1))
 
 
 def _cancel(page: str) -> str:
@@ -139,6 +139,18 @@ def test_a_bad_next_falls_back_to_the_criterion_on_its_initiative(world, as_user
         data={"reason": "Board decision.", "risk": "Late value.", "next": bad},
     )
     assert done.status_code == 302 and done.headers["Location"] == default
+
+
+def test_a_next_no_column_could_hold_is_refused_like_any_input(world, as_user):
+    initiative = world["initiative"]
+    criterion = _evidence_based(initiative.phases[0])[0]
+    before = fingerprint()
+    shown = as_user(world["users"]["pmo"]).post(
+        _action(initiative, criterion, "plan"), data={"next": "/x\x00y"}
+    )
+    assert shown.status_code == 400 and unchanged(before)
+    default = f"{_initiative_path(initiative)}#criterion-{criterion.id}"
+    assert _cancel(shown.get_data(as_text=True)) == default
 
 
 # ---- the checkpoint page: criteria actions, returning to it ---------------------------------
