@@ -60,12 +60,17 @@ def pending(world):
 # ---- "Waiting on you" → the criterion, and back ---------------------------------------------
 
 
-def test_the_contributor_marks_met_from_waiting_on_you_and_lands_back_on_it(world, as_user):
-    initiative, contributor = world["initiative"], world["users"]["contributor"]
+def _owned_by(world, as_user, role):
+    """The first evidence-based criterion, owned by the person in `role`, and their client."""
+    initiative, person = world["initiative"], world["users"][role]
     criterion = _evidence_based(initiative.phases[0])[0]
-    criterion.owner_id = contributor.id
+    criterion.owner_id = person.id
     db.session.commit()
-    client = as_user(contributor)
+    return initiative, criterion, as_user(person)
+
+
+def test_the_contributor_marks_met_from_waiting_on_you_and_lands_back_on_it(world, as_user):
+    initiative, criterion, client = _owned_by(world, as_user, "contributor")
     portfolio = client.get("/").get_data(as_text=True)
     hrefs = _hrefs(portfolio)
     # The item links to the criterion itself on its initiative's page, not to the page's top.
@@ -191,11 +196,7 @@ def test_the_checkpoint_page_offers_criterion_actions_returning_to_it(world, as_
 
 
 def test_the_auditor_is_offered_no_criterion_action_anywhere(world, as_user):
-    initiative, auditor = world["initiative"], world["users"]["auditor"]
-    criterion = _evidence_based(initiative.phases[0])[0]
-    criterion.owner_id = auditor.id
-    db.session.commit()
-    client = as_user(auditor)
+    initiative, criterion, client = _owned_by(world, as_user, "auditor")
     for path in ("/", _initiative_path(initiative)):
         hrefs = _hrefs(client.get(path).get_data(as_text=True))
         assert not any("/criteria/" in h for h in hrefs), path
