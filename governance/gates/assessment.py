@@ -87,6 +87,16 @@ def open_criteria_message(states: list[CriterionState]) -> str | None:
     return f"{count} {verb} still open: {'; '.join(still_open)}"
 
 
+def criteria_open(titles: list[str], *, named: bool = False) -> str | None:
+    """'3 criteria open', or with `named` '1 criterion open: A' (the reason a control is
+    disabled), or None when none is open."""
+    if not titles:
+        return None
+    count = len(titles)
+    text = f"{count} criteri{'on' if count == 1 else 'a'} open"
+    return f"{text}: {'; '.join(titles)}" if named else text
+
+
 def subject_of(phase: Phase | None, gate: StageGate | None, initiative: Initiative) -> str:
     """'the Governance phase of Parcel fraud scoring', in the users' words."""
     if phase is not None:

@@ -24,7 +24,14 @@ from governance.enums import CheckpointStatus
 from governance.web.forms import Form, VersionedForm, _optional_int
 
 
-class EvidenceForm(VersionedForm):
+class CriterionActionForm(VersionedForm):
+    """An action on an exit criterion: `next` is where it returns (`web.links.back_to` reads
+    it); a field, so it is checked like any other input."""
+
+    next = HiddenField()
+
+
+class EvidenceForm(CriterionActionForm):
     evidence_url = URLField(
         "Evidence link",
         validators=[
@@ -47,7 +54,7 @@ class EvidenceForm(VersionedForm):
         return True
 
 
-class CriterionPlanForm(VersionedForm):
+class CriterionPlanForm(CriterionActionForm):
     owner_id = SelectField("Owner", coerce=_optional_int)
     due_on = DateField("Due", validators=[Optional()])
 
@@ -88,7 +95,7 @@ class CheckpointDecisionForm(Form):
         return True
 
 
-class WaiverForm(VersionedForm):
+class WaiverForm(CriterionActionForm):
     reason = TextAreaField(
         "Why the criterion can be waived",
         validators=[DataRequired(message="Say why the criterion can be waived."), Length(max=4000)],

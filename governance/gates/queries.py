@@ -23,6 +23,7 @@ from governance.gates.approvals import (
     approved_snapshots,
 )
 from governance.gates.assessment import CriterionState, RuleResults, assess, subject_of
+from governance.gates.checkpoints import note_open_criteria
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
 from governance.gates.rules import load_rules
 from governance.people.models import User
@@ -154,6 +155,7 @@ def _queue_rows(scope: list[Any], today: date, keyset: Any | None, limit: int) -
                 int(open_count or 0),
             )
         )
+    note_open_criteria([row.checkpoint for row in rows])  # what `offer` asks per row
     return rows
 
 

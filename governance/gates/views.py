@@ -32,10 +32,11 @@ from governance.loaders import (
     get_phase,
     get_stage_gate,
 )
-from governance.permissions import Action
+from governance.permissions import Action, offer
 from governance.portfolio.models import Organization
 from governance.web.helpers import form_status, save
 from governance.web.inputs import query_int
+from governance.web.links import back_to, criterion_url
 
 bp = Blueprint("checkpoints", __name__)
 
@@ -69,7 +70,11 @@ def _page(org: Organization, checkpoint: Checkpoint, form=None, again=None, stat
     if form is None:
         form = CheckpointDecisionForm(back=request.args.get("back", ""))
         wanted = request.args.get("outcome", "")
-        if wanted in {c.value for c in CheckpointStatus}:
+        refused = (
+            wanted == CheckpointStatus.APPROVED
+            and not offer(current_user, Action.APPROVE_CHECKPOINT, checkpoint).allowed
+        )
+        if wanted in {c.value for c in CheckpointStatus} and not refused:
             form.outcome.data = wanted
     return render_template(
         "gates/show.html",
@@ -206,6 +211,7 @@ def waive(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnVal
         slug, initiative_id, criterion_id, Action.DECIDE
     )
     form = WaiverForm()
+    back = back_to(criterion_url(org.slug, criterion))
     if request.method == "GET":
         form.version.data = str(criterion.version)
     saved = save(
@@ -218,12 +224,17 @@ def waive(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnVal
             expected_version=form.expected_version(),
         ),
         success=f"“{criterion.title}” is waived; the decision is in the log.",
-        redirect_to=url_for("initiatives.show", slug=org.slug, initiative_id=initiative.id),
+        redirect_to=back,
     )
     if saved is not None:
         return saved
     return render_template(
-        "gates/waive.html", org=org, initiative=initiative, criterion=criterion, form=form
+        "gates/waive.html",
+        org=org,
+        initiative=initiative,
+        criterion=criterion,
+        form=form,
+        back=back,
     ), form_status()
 
 

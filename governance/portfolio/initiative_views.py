@@ -28,6 +28,7 @@ from governance.portfolio.forms import InitiativeForm
 from governance.portfolio.models import Initiative, Organization
 from governance.web.forms import member_choices
 from governance.web.helpers import form_status, save
+from governance.web.links import back_to, criterion_url
 
 bp = Blueprint("initiatives", __name__, url_prefix="/orgs/<slug>/initiatives")
 
@@ -176,6 +177,7 @@ def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturn
         slug, initiative_id, criterion_id, Action.CONTRIBUTE
     )
     form = EvidenceForm(obj=criterion)
+    back = back_to(criterion_url(org.slug, criterion))
     if request.method == "GET":
         form.version.data = str(criterion.version)
     saved = save(
@@ -188,7 +190,7 @@ def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturn
             expected_version=form.expected_version(),
         ),
         success=f"“{criterion.title}” is met.",
-        redirect_to=_initiative_url(org, initiative),
+        redirect_to=back,
     )
     if saved is not None:
         return saved
@@ -198,6 +200,7 @@ def evidence(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturn
         initiative=initiative,
         criterion=criterion,
         form=form,
+        back=back,
     ), form_status()
 
 
@@ -209,6 +212,7 @@ def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValu
     )
     form = CriterionPlanForm(obj=criterion)
     form.owner_id.choices = member_choices(q.members_of(org))
+    back = back_to(criterion_url(org.slug, criterion))
     if request.method == "GET":
         form.version.data = str(criterion.version)
     saved = save(
@@ -221,7 +225,7 @@ def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValu
             expected_version=form.expected_version(),
         ),
         success="Saved.",
-        redirect_to=_initiative_url(org, initiative),
+        redirect_to=back,
     )
     if saved is not None:
         return saved
@@ -231,4 +235,5 @@ def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValu
         initiative=initiative,
         criterion=criterion,
         form=form,
+        back=back,
     ), form_status()

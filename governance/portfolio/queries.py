@@ -19,6 +19,7 @@ from governance.enums import CriterionStatus, PhaseKind, PhaseStatus, label
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.gates.queries import review_queue
+from governance.gates.rules import load_rules
 from governance.people.models import Membership, User
 from governance.portfolio.models import Engagement, Initiative, Organization, Program
 
@@ -151,6 +152,13 @@ class CriterionRow:
     initiative_name: str
     phase_kind: str
     owner_name: str | None
+    organization_id: int  # what `offer` asks about: the actions listed with the criterion
+    rule: str | None
+
+    @property
+    def evaluated(self) -> bool:
+        """Decided by a registered rule (fixed in the tracked data, not marked met)."""
+        return bool(self.rule) and self.rule in load_rules()
 
 
 def _criterion_rows(where: list[Any], limit: int, per_organization: bool = False) -> Any:
@@ -168,6 +176,8 @@ def _criterion_rows(where: list[Any], limit: int, per_organization: bool = False
         Initiative.name,
         Phase.kind,
         owner.name,
+        ExitCriterion.organization_id,
+        ExitCriterion.rule,
     ]
     query: Any = (
         sa.select(*columns)

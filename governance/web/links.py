@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import request, url_for
+from flask_login import current_user
 
 from governance.gates.rules import RecordRef
+from governance.permissions import Action, can
 
 _PAGES: dict[str, Callable[[str, RecordRef], str]] = {
     "lineage_artifact": lambda slug, ref: url_for("lineage.show", slug=slug, artifact_id=ref.key),
@@ -24,10 +27,29 @@ _PAGES: dict[str, Callable[[str, RecordRef], str]] = {
 }
 
 
-def record_url(ref: RecordRef | None, slug: str) -> str | None:
-    """The page of the record `ref` names in the organization `slug`, or None (no page)."""
+# Pages that act rather than show: linked only for those who may take the action there
+# (the auditor is not sent to a form that answers 403).
+_ACTING: dict[str, Action] = {"missing_decision": Action.PROPOSE_DECISION}
+
+
+def record_url(ref: RecordRef | None, slug: str, org: Any = None) -> str | None:
+    """The page of the record `ref` names in the organization `slug`, or None (no page, or a
+    page that acts and the signed-in person may not act there; `org`, the organization, is
+    what that is asked about)."""
     page = _PAGES.get(ref.kind) if ref is not None else None
-    return page(slug, ref) if page is not None and ref is not None else None
+    if page is None or ref is None:
+        return None
+    needed = _ACTING.get(ref.kind)
+    if needed is not None and org is not None and not can(current_user, needed, org):
+        return None
+    return page(slug, ref)
+
+
+def criterion_url(slug: str, criterion: Any) -> str:
+    """An exit criterion on its initiative's page (`#criterion-<id>`): where links to it
+    land, and where an action on it returns unless it was taken elsewhere."""
+    page = url_for("initiatives.show", slug=slug, initiative_id=criterion.initiative_id)
+    return f"{page}#criterion-{criterion.id}"
 
 
 def safe_return(target: str | None) -> str | None:

@@ -181,7 +181,9 @@ def test_the_initiative_page_shows_evaluations_and_the_request_action(world, as_
     assert "Pilot → Scale" in html and "Pilot success measured against baseline" in html
     # Roadmap's evaluated criterion is shown with the failing records on the stage gates'
     # and the checkpoint pages; the current phase shows its own evaluated criteria.
-    assert "5 exit criteria are still open" in html
+    # Open criteria: the request is a disabled control saying why, not a primary button.
+    assert re.search(r"<button[^>]*disabled[^>]*>Request checkpoint</button>", html)
+    assert "5 criteria open" in html and 'class="button primary">Request checkpoint' not in html
     auditor = as_user(users["auditor"]).get(f"/orgs/acme-freight/initiatives/{initiative.id}")
     assert "Request checkpoint" not in auditor.get_data(as_text=True)
 
