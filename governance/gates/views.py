@@ -32,7 +32,7 @@ from governance.loaders import (
     get_phase,
     get_stage_gate,
 )
-from governance.permissions import Action
+from governance.permissions import Action, can
 from governance.portfolio.models import Organization
 from governance.web.helpers import form_status, save
 from governance.web.inputs import query_int
@@ -62,6 +62,38 @@ def queue() -> ResponseReturnValue:
         mine=mine.rows,
         bad_cursor=bad or page.bad_cursor or mine.bad_cursor,
         today=today,
+    )
+
+
+@bp.get("/orgs/<slug>/reviews")
+@login_required
+def organization_queue(slug: str) -> ResponseReturnValue:
+    """One organization's part of /reviews (the same lists, rule and query). Whoever does not
+    decide its checkpoints sees every one waiting there instead, to read."""
+    org = get_organization(slug)
+    today = date.today()
+    after = query_int("after")
+    mine_after = query_int("mine_after")
+    bad = any(
+        request.args.get(name) and value is None
+        for name, value in (("after", after), ("mine_after", mine_after))
+    )
+    decides = can(current_user, Action.DECIDE_CHECKPOINT, org)
+    page = q.review_queue_page(
+        current_user, today, after=after, organization_id=org.id, everyone=not decides
+    )
+    mine = q.review_queue_page(
+        current_user, today, mine=True, after=mine_after, organization_id=org.id
+    )
+    return render_template(
+        "gates/organization_queue.html",
+        org=org,
+        decides=decides,
+        page=page,
+        rows=page.rows,
+        mine_page=mine,
+        mine=mine.rows,
+        bad_cursor=bad or page.bad_cursor or mine.bad_cursor,
     )
 
 
