@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from governance.audit import acting_as
 from governance.decisions.operations import record_decision
 from governance.enums import RiskCategory, RiskStatus
 from governance.risks import operations as risks
@@ -15,17 +16,19 @@ from tests.conftest import ROLES
 
 @pytest.fixture
 def risk(world, db):
-    made = risks.create_risk(
-        world["org"],
-        world["users"]["contributor"],
-        title="Model drifts after peak",
-        category=RiskCategory.DRIFT,
-        likelihood=4,
-        impact=3,
-        initiative_id=world["initiative"].id,
-        mitigation="Retrain monthly",
-    )
-    db.session.commit()
+    contributor = world["users"]["contributor"]
+    with acting_as(contributor.id):
+        made = risks.create_risk(
+            world["org"],
+            contributor,
+            title="Model drifts after peak",
+            category=RiskCategory.DRIFT,
+            likelihood=4,
+            impact=3,
+            initiative_id=world["initiative"].id,
+            mitigation="Retrain monthly",
+        )
+        db.session.commit()
     return made
 
 
@@ -105,7 +108,8 @@ def test_history_after_an_edit_newest_first_in_the_users_words(world, as_user, r
 
 def test_history_is_capped_with_the_count(world, risk, db):
     for impact in (1, 2, 3, 4, 5, 1):
-        risks.update_risk(risk, world["users"]["leader"], None, impact=impact)
+        fields = {f: getattr(risk, f) for f in risks.RISK_FIELDS if f != "impact"}
+        risks.update_risk(risk, world["users"]["leader"], None, impact=impact, **fields)
         db.session.commit()
     history = risk_history(risk, limit=3)
     assert history.total == 7  # created, then six changes of the impact
