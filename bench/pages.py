@@ -31,6 +31,7 @@ from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.people.models import Membership, User
 from governance.people.sessions import start_session
 from governance.portfolio.models import Initiative, Organization
+from governance.risks.models import Risk
 from governance.rollups import renew
 from governance.web.startup import settle_heap
 
@@ -54,6 +55,10 @@ PAGES: list[tuple[str, Callable[[Context], str], str]] = [
     ("lineage_impact", lambda c: f"/orgs/{c['org']}/lineage/{c['source']}/impact", "leader"),
     ("dashboard", lambda c: f"/orgs/{c['org']}/dashboard", "leader"),
     ("risks", lambda c: f"/orgs/{c['org']}/risks", "leader"),
+    ("risk", lambda c: f"/orgs/{c['org']}/risks/{c['risk']}", "leader"),
+    ("org_initiatives", lambda c: f"/orgs/{c['org']}/initiatives", "leader"),
+    ("org_reviews", lambda c: f"/orgs/{c['org']}/reviews", "leader"),
+    ("org_objectives", lambda c: f"/orgs/{c['org']}/objectives", "leader"),
     ("reviews", lambda c: "/reviews", "leader"),
     ("api_orgs", lambda c: "/api/v1/orgs", "token"),
     ("api_initiatives", lambda c: f"/api/v1/orgs/{c['org']}/initiatives", "token"),
@@ -117,6 +122,13 @@ def context(org_id: int | None = None) -> Context:
         .order_by(sa.func.count().desc(), LineageArtifact.id)
         .limit(1)
     )
+    # The register's first risk: the highest score.
+    risk = db.session.scalar(
+        sa.select(Risk.id)
+        .where(Risk.organization_id == org_id)
+        .order_by((Risk.likelihood * Risk.impact).desc(), Risk.id)
+        .limit(1)
+    )
     from governance.people.operations import create_token
 
     _token, plain = create_token(leader)
@@ -128,6 +140,7 @@ def context(org_id: int | None = None) -> Context:
         "initiative": initiative,
         "source": source.id if source else 0,
         "source_node": source.node_id if source else "",
+        "risk": risk or 0,
         "leader_id": leader.id,
         "token": plain,
         "scoped": scoped,

@@ -101,6 +101,8 @@ def test_checkpoint_pages_do_as_many_queries_with_few_and_many(db, world, as_use
             (api, f"/api/v1/orgs/acme-freight/checkpoints?after={cursor}&status=pending", headers),
             (browser, "/reviews", {}),
             (browser, f"/reviews?after={cursor}&mine_after={own}", {}),
+            (browser, "/orgs/acme-freight/reviews", {}),
+            (browser, f"/orgs/acme-freight/reviews?after={cursor}&mine_after={own}", {}),
         ]
         counts.append([_queries(db, client, path, h) for client, path, h in paths])
     assert counts[0] == counts[1], f"queries (few, many) per page: {counts}"

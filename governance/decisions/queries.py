@@ -236,3 +236,21 @@ def initiative_decisions(initiative: Initiative, limit: int = 20) -> list[Decisi
             .limit(limit)
         )
     )
+
+
+def risk_decisions(organization_id: int, risk_id: int, limit: int = 20) -> list[Decision]:
+    """The current state of the decisions that name a risk among their risks ("risk:12", as
+    the form asks), newest first. The list is matched in its stored JSON text, on both
+    databases; the quotes keep risk:1 from matching risk:12."""
+    return list(
+        db.session.scalars(
+            sa.select(Decision)
+            .where(
+                Decision.organization_id == organization_id,
+                sa.cast(Decision.risk_refs, sa.Text).contains(f'"risk:{risk_id}"', autoescape=True),
+                is_current(),
+            )
+            .order_by(Decision.seq.desc())
+            .limit(limit)
+        )
+    )

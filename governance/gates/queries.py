@@ -93,11 +93,23 @@ class QueuePage:
     bad_cursor: bool = False  # the cursor was not a checkpoint of this list: first page shown
 
 
-def _queue_scope(user: User, mine: bool) -> list[Any]:
-    """Which checkpoints a list shows, whatever their status (a cursor may be decided since)."""
+def _queue_scope(
+    user: User, mine: bool, organization_id: int | None = None, everyone: bool = False
+) -> list[Any]:
+    """Which checkpoints a list shows, whatever their status (a cursor may be decided since):
+    the person's own requests, or those they may decide, or (`everyone`, one organization's
+    list only) every checkpoint; within one organization when it is given."""
     if mine:
-        return [Checkpoint.requested_by_id == user.id]
-    return checkpoints_to_decide(user)
+        scope = [Checkpoint.requested_by_id == user.id]
+    elif everyone:
+        if organization_id is None:
+            raise ValueError("Every checkpoint is listed for one organization only.")
+        scope = []
+    else:
+        scope = checkpoints_to_decide(user)
+    if organization_id is not None:
+        scope.append(Checkpoint.organization_id == organization_id)
+    return scope
 
 
 def after_checkpoint(cursor_id: int, *scope: Any) -> Any | None:
@@ -174,10 +186,13 @@ def review_queue_page(
     mine: bool = False,
     after: int | None = None,
     limit: int = QUEUE_PAGE_SIZE,
+    organization_id: int | None = None,
+    everyone: bool = False,
 ) -> QueuePage:
     """A keyset page of `review_queue`, with the list's total: three queries at most (the
-    cursor's position, the page, one COUNT), whatever the number of checkpoints."""
-    scope = _queue_scope(user, mine)
+    cursor's position, the page, one COUNT), whatever the number of checkpoints. With
+    `organization_id`, the same list within one organization (its own review page)."""
+    scope = _queue_scope(user, mine, organization_id, everyone)
     keyset = after_checkpoint(after, *scope) if after is not None else None
     bad_cursor = after is not None and keyset is None
     rows = _queue_rows(scope, today, keyset, limit + 1)

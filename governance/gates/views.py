@@ -4,6 +4,7 @@ waivers and re-reviews of stale approvals. Thin views: load + authorize, operate
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -32,7 +33,7 @@ from governance.loaders import (
     get_phase,
     get_stage_gate,
 )
-from governance.permissions import Action, offer
+from governance.permissions import Action, can, offer
 from governance.portfolio.models import Organization
 from governance.web.helpers import form_status, save
 from governance.web.inputs import query_int
@@ -47,23 +48,44 @@ def queue() -> ResponseReturnValue:
     """Keyset pages of 50, oldest first: `after` pages the checkpoints to decide, `mine_after`
     the person's own requests. A cursor that is not an id of the list shows its first page."""
     today = date.today()
+    return render_template("gates/queue.html", **_queue_lists(today), today=today)
+
+
+@bp.get("/orgs/<slug>/reviews")
+@login_required
+def organization_queue(slug: str) -> ResponseReturnValue:
+    """One organization's part of /reviews (the same lists, rule and query). Whoever does not
+    decide its checkpoints sees every one waiting there instead, to read."""
+    org = get_organization(slug)
+    decides = can(current_user, Action.DECIDE_CHECKPOINT, org)
+    lists = _queue_lists(date.today(), org.id, everyone=not decides)
+    return render_template("gates/organization_queue.html", org=org, decides=decides, **lists)
+
+
+def _queue_lists(
+    today: date, organization_id: int | None = None, everyone: bool = False
+) -> dict[str, Any]:
+    """The two lists of a review page, as its template names them, at the pages `after` and
+    `mine_after` ask for."""
     after = query_int("after")
     mine_after = query_int("mine_after")
     bad = any(
         request.args.get(name) and value is None
         for name, value in (("after", after), ("mine_after", mine_after))
     )
-    page = q.review_queue_page(current_user, today, after=after)
-    mine = q.review_queue_page(current_user, today, mine=True, after=mine_after)
-    return render_template(
-        "gates/queue.html",
-        page=page,
-        rows=page.rows,
-        mine_page=mine,
-        mine=mine.rows,
-        bad_cursor=bad or page.bad_cursor or mine.bad_cursor,
-        today=today,
+    page = q.review_queue_page(
+        current_user, today, after=after, organization_id=organization_id, everyone=everyone
     )
+    mine = q.review_queue_page(
+        current_user, today, mine=True, after=mine_after, organization_id=organization_id
+    )
+    return {
+        "page": page,
+        "rows": page.rows,
+        "mine_page": mine,
+        "mine": mine.rows,
+        "bad_cursor": bad or page.bad_cursor or mine.bad_cursor,
+    }
 
 
 def _page(org: Organization, checkpoint: Checkpoint, form=None, again=None, status=200):

@@ -36,6 +36,48 @@ def show(slug: str) -> ResponseReturnValue:
     today = date.today()
     summary = q.organization_summaries([org], today)[0]
     programs = q.program_rows(org)
+    program, page, notes = _matrix_page(org, programs)
+    return render_template(
+        "portfolio/organizations/show.html",
+        org=org,
+        summary=summary,
+        programs=programs,
+        program_names={p.id: p.name for p in programs},
+        program=program,
+        page=page,
+        notes=notes,
+        phase_titles=_TITLES,
+        cells=_cells(page),
+        overdue=q.overdue_criteria([org.id], today),
+        members=q.members_of(org),
+    )
+
+
+@bp.get("/orgs/<slug>/initiatives")
+@login_required
+def initiatives(slug: str) -> ResponseReturnValue:
+    """The organization's initiatives as a list, each with the phase it is in: the overview's
+    matrix rows (same order, filter and pages), read one line per initiative."""
+    org = get_organization(slug)
+    programs = q.program_rows(org)
+    program, page, notes = _matrix_page(org, programs)
+    return render_template(
+        "portfolio/organizations/initiatives.html",
+        org=org,
+        programs=programs,
+        program_names={p.id: p.name for p in programs},
+        program=program,
+        page=page,
+        notes=notes,
+        current={row.id: _current_phase(row) for row in page.rows},
+    )
+
+
+def _matrix_page(
+    org: Organization, programs: list[q.ProgramRow]
+) -> tuple[int | None, q.MatrixPage, list[str]]:
+    """The program filter and the page of initiatives the query string asks for, with a note
+    for each part of it that was not valid (and ignored)."""
     notes: list[str] = []
     program = _int_arg(
         "program", notes, "That program filter is not a number; showing every program."
@@ -52,20 +94,17 @@ def show(slug: str) -> ResponseReturnValue:
     )
     if page.unknown_cursor:
         notes.append("That page link is out of date; showing the first page.")
-    return render_template(
-        "portfolio/organizations/show.html",
-        org=org,
-        summary=summary,
-        programs=programs,
-        program_names={p.id: p.name for p in programs},
-        program=program,
-        page=page,
-        notes=list(dict.fromkeys(notes)),
-        phase_titles=_TITLES,
-        cells=_cells(page),
-        overdue=q.overdue_criteria([org.id], today),
-        members=q.members_of(org),
-    )
+    return program, page, list(dict.fromkeys(notes))
+
+
+def _current_phase(row: q.MatrixRow) -> tuple[str, str, str]:
+    """(phase name, status value, status label) of the first phase not complete; the last
+    phase when all are."""
+    for title, (value, text) in zip(_TITLES, row.cells, strict=True):
+        if value != "complete":
+            return title, value, text
+    value, text = row.cells[-1]
+    return _TITLES[-1], value, text
 
 
 _TITLES = [PHASE_TITLES[kind] for kind in PhaseKind]

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from governance.decisions.queries import risk_decisions
 from governance.enums import RiskCategory, RiskStatus
 from governance.extensions import db
 from governance.loaders import get_organization, get_risk
@@ -19,10 +20,12 @@ from governance.portfolio.models import Initiative, Organization
 from governance.risks import operations as ops
 from governance.risks import queries as rq
 from governance.risks.forms import RiskForm
+from governance.risks.history import risk_history
 from governance.risks.models import HIGH_RISK_SCORE, Risk
 from governance.web.forms import member_choices
 from governance.web.helpers import form_status, save
 from governance.web.inputs import query_int
+from governance.web.links import back_to
 
 bp = Blueprint("risks", __name__, url_prefix="/orgs/<slug>/risks")
 
@@ -47,6 +50,22 @@ def index(slug: str) -> ResponseReturnValue:
         statuses=list(RiskStatus),
         categories=list(RiskCategory),
         high=HIGH_RISK_SCORE,
+    )
+
+
+@bp.get("/<int:risk_id>")
+@login_required
+def show(slug: str, risk_id: int) -> ResponseReturnValue:
+    """A risk's own page: its fields, the decisions that name it, and its history."""
+    org = get_organization(slug)
+    risk = get_risk(org, risk_id)
+    return render_template(
+        "risks/show.html",
+        org=org,
+        risk=risk,
+        high=HIGH_RISK_SCORE,
+        decisions=risk_decisions(org.id, risk.id),
+        history=risk_history(risk),
     )
 
 
@@ -93,7 +112,7 @@ def create(slug: str) -> ResponseReturnValue:
         form,
         lambda: ops.create_risk(org, current_user, **_values(form)),
         success=lambda risk: f"Risk “{risk.title}” was added to the register.",
-        redirect_to=url_for("risks.index", slug=org.slug),
+        redirect_to=lambda risk: url_for("risks.show", slug=org.slug, risk_id=risk.id),
     )
     if saved is not None:
         return saved
@@ -114,7 +133,7 @@ def edit(slug: str, risk_id: int) -> ResponseReturnValue:
         form,
         lambda: ops.update_risk(risk, current_user, form.expected_version(), **_values(form)),
         success="Saved.",
-        redirect_to=url_for("risks.index", slug=org.slug),
+        redirect_to=back_to(url_for("risks.show", slug=org.slug, risk_id=risk.id)),
     )
     if saved is not None:
         return saved

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from governance.decisions import views as decisions
     from governance.gates import views as checkpoints
     from governance.lineage import views as lineage
+    from governance.maturity import organization_views as objectives
     from governance.maturity import views as maturity
     from governance.people import admin_views as admin
     from governance.people import views as auth
@@ -32,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
         lineage,
         dashboards,
         maturity,
+        objectives,
         risks,
     ):
         app.register_blueprint(area.bp)

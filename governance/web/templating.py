@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from governance.enums import PHASE_TITLES, PhaseKind, label
 from governance.permissions import Action, can, offer
+from governance.portfolio.navigation import org_nav
 from governance.web.links import back_to_here, record_url
 
 
@@ -22,6 +23,7 @@ def _context() -> dict[str, Any]:
         "PHASE_TITLES": PHASE_TITLES,
         "PHASES": list(PhaseKind),
         "record_url": record_url,
+        "org_nav": org_nav,
     }
 
 

@@ -135,7 +135,8 @@ def test_editing_a_risk_keeps_optimistic_locking(world, as_user, db):
 def _titles(html):
     import re
 
-    return re.findall(r'<th scope="row">([^<]+)</th>', html)
+    # Each title links to the risk's page.
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>', html)
 
 
 def test_the_register_pages_by_score_and_keeps_its_filters(world, as_user, db):
