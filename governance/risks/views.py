@@ -113,7 +113,7 @@ def edit(slug: str, risk_id: int) -> ResponseReturnValue:
     saved = save(
         form,
         lambda: ops.update_risk(risk, current_user, form.expected_version(), **_values(form)),
-        success="Saved.",
+        success=lambda r: f"Risk “{r.title}” saved.",
         redirect_to=url_for("risks.index", slug=org.slug),
     )
     if saved is not None:
