@@ -120,21 +120,37 @@ def _person(value: Any, names: dict[int, str]) -> str:
     return "someone no longer known" if value is not None else "—"
 
 
-def readable(details: dict[str, Any] | None, names: dict[int, str]) -> Details:
+def _fits(shape: str, value: Any) -> bool:
+    if shape == "checkpoint":
+        return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+    if shape == "list":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, str)
+
+
+def readable(
+    details: dict[str, Any] | None, names: dict[int, str], checkpoint_id: int | None = None
+) -> Details:
     """The entry's details as facts (known keys first, in the order above) and its frozen
-    criteria as rows; a key nobody knows is still shown, as its JSON."""
+    criteria as rows; a key nobody knows is still shown, as its JSON. The checkpoint the entry
+    itself links (`checkpoint_id`) is not repeated."""
     details = details or {}
     out = Details()
     for key in [k for k in KNOWN if k in details] + sorted(set(details) - set(KNOWN)):
         value = details[key]
         if key in NOT_FACTS or value in (None, "", []):
             continue
-        caption, shape = KNOWN.get(key, (label(key), "text" if isinstance(value, str) else "json"))
+        if key == "checkpoint_id" and value == checkpoint_id:
+            continue
+        caption, shape = KNOWN.get(key, (label(key), "text"))
         if shape == "person":
             value, shape = _person(value, names), "text"
-        elif shape == "people":
+        elif shape == "people" and isinstance(value, list):
             value = [p.get("name", "—") if isinstance(p, dict) else str(p) for p in value]
             shape = "list"
+        if not _fits(shape, value):
+            # Details recorded through the API hold what their author sent: shown as sent.
+            shape = "text" if isinstance(value, str) else "json"
         out.facts.append(Fact(caption, value, shape))
     if "criteria" in details:
         out.criteria = [

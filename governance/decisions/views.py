@@ -210,7 +210,8 @@ def _show_page(
         else None
     )
     waiting = awaits_second_person(current)
-    details = reading.readable(entry.details, dq.people_named(reading.people_ids(entry.details)))
+    names = dq.people_named(reading.people_ids(entry.details))
+    details = reading.readable(entry.details, names, entry.checkpoint_id)
     status_form = status_form or StatusForm(version=str(current.seq))
     # Only the statuses a change can give it now: an approval, not a status, accepts a
     # high-impact decision (so its author is never offered "Accepted").

@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import request, url_for
+from flask_login import current_user
 
+from governance.extensions import db
 from governance.gates.rules import RecordRef
+from governance.permissions import Action, can
+from governance.portfolio.models import Initiative
 
 _PAGES: dict[str, Callable[[str, RecordRef], str]] = {
     "lineage_artifact": lambda slug, ref: url_for("lineage.show", slug=slug, artifact_id=ref.key),
     "decision": lambda slug, ref: url_for("decisions.show", slug=slug, seq=ref.key),
-    "missing_decision": lambda slug, ref: url_for(
-        "decisions.create", slug=slug, initiative=ref.key, kind=ref.detail
-    ),
+    "missing_decision": lambda slug, ref: _missing_decision(slug, ref),
     "assessments": lambda slug, ref: url_for(
         "maturity.assessments", slug=slug, initiative_id=ref.key
     ),
@@ -22,6 +24,15 @@ _PAGES: dict[str, Callable[[str, RecordRef], str]] = {
         "maturity.objectives", slug=slug, initiative_id=ref.key
     ),
 }
+
+
+def _missing_decision(slug: str, ref: RecordRef) -> str:
+    """The form that records the missing decision, for those who may record one; the log of
+    the initiative's decisions for everyone else (the form would answer 403)."""
+    initiative = db.session.get(Initiative, ref.key) if isinstance(ref.key, int) else None
+    if initiative is not None and can(current_user, Action.PROPOSE_DECISION, initiative):
+        return url_for("decisions.create", slug=slug, initiative=ref.key, kind=ref.detail)
+    return url_for("decisions.index", slug=slug, initiative=ref.key)
 
 
 def record_url(ref: RecordRef | None, slug: str) -> str | None:

@@ -258,3 +258,37 @@ def test_the_decision_page_and_the_log_write_dates_alike(world, as_user, own_hig
     day = f"{own_high.created_at:%d %b %Y}"
     assert day in _page(client, f"/orgs/acme-freight/initiatives/{world['initiative'].id}")
     assert own_high.created_at.date().isoformat() not in _page(client, f"{LOG}/{own_high.seq}")
+
+
+def test_a_missing_decision_links_to_the_form_only_for_those_who_may_record_one(world, as_user):
+    initiative = world["initiative"]
+    path = f"/orgs/acme-freight/initiatives/{initiative.id}"
+    contributor = _page(as_user(world["users"]["contributor"]), path)
+    assert f"{LOG}/new?initiative={initiative.id}" in contributor
+    auditor = _page(as_user(world["users"]["auditor"]), path)
+    assert f"{LOG}/new" not in auditor
+    assert f"{LOG}?initiative={initiative.id}" in auditor
+
+
+def test_details_sent_through_the_api_in_any_shape_still_read(world, as_user, db):
+    entry = record_decision(
+        world["org"],
+        world["users"]["leader"],
+        title="Odd details",
+        context="Sent by a script.",
+        decision="Keep them",
+        details={
+            "checkpoint_id": "not a number",
+            "approvers": "someone",
+            "changes": {"a": 1},
+            "requested_at": 12,
+            "requested_by_id": 999999,
+            "criteria": "none",
+            "custom_field": {"nested": [1, 2]},
+        },
+    )
+    db.session.commit()
+    page = _page(as_user(world["users"]["auditor"]), f"{LOG}/{entry.seq}")
+    assert "<dt>Custom field</dt>" in page and "not a number" in page
+    assert "<dt>Requested by</dt><dd>someone no longer known</dd>" in page
+    assert "No exit criterion." in page
