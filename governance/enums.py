@@ -71,16 +71,27 @@ class CriterionStatus(StrEnum):
     WAIVED = "waived"
 
 
+# Words written in capitals wherever they appear in a label ("kpi_threshold" -> "KPI threshold").
+ACRONYMS = {
+    word: word.upper()
+    for word in ("ai", "api", "cto", "csv", "eu", "gdpr", "id", "kpi", "llm", "ml", "pmo")
+    + ("roi", "sha", "sla", "url")
+} | {"ids": "IDs", "kpis": "KPIs", "urls": "URLs"}
+
+
 def label(value: object) -> str:
-    """A value as people read it: 'knowledge_transfer' -> 'Knowledge transfer'."""
+    """A value as people read it: 'knowledge_transfer' -> 'Knowledge transfer',
+    'kpi_threshold' -> 'KPI threshold' (ACRONYMS), 'eu_ai_act' -> 'EU AI act'."""
     value = str(getattr(value, "value", value))
     special = {
         "fractional_cto": "Fractional CTO",
         "fractional_head_of_ai": "Fractional Head of AI",
         "project_consultant": "Project-based consultant",
-        "pmo": "PMO",
     }
-    return special.get(value, value.replace("_", " ").capitalize())
+    if value in special:
+        return special[value]
+    words = value.replace("_", " ").capitalize().split(" ")
+    return " ".join(ACRONYMS.get(word.lower(), word) for word in words)
 
 
 PHASE_TITLES = {

@@ -79,8 +79,13 @@ class DecisionForm(MadrFields):
             SelectChoice(DecisionStatus.ACCEPTED.value, "Accepted"),
             SelectChoice(DecisionStatus.PROPOSED.value, "Proposed"),
         ],
+        # Accepted with Normal impact (MadrFields): the pair the rules record as chosen. With
+        # High impact the rules record it as proposed, whatever is chosen here (rules.py).
         default=DecisionStatus.ACCEPTED.value,
-        description="A high-impact decision stays proposed until a second person approves it.",
+        description=(
+            "With High impact the decision is recorded as proposed, and accepted once a"
+            " second person approves it."
+        ),
     )
     initiative_id = SelectField("Initiative", coerce=_optional_int)
     phase = SelectField("Phase of the initiative", default="")

@@ -26,6 +26,7 @@ from governance.decisions import chain
 from governance.decisions.models import LIST_FIELDS, Decision
 from governance.decisions.queries import current_entry
 from governance.decisions.rules import (
+    NEXT_STATUSES,
     awaits_second_person,
     correction_needs_second_person,
     is_system_kind,
@@ -242,10 +243,7 @@ def change_status(
     require(author, Action.PROPOSE_DECISION, latest, PROPOSE_REFUSAL)
     _check_started_from(latest, version)
     status = DecisionStatus(status)
-    allowed = {
-        DecisionStatus.PROPOSED: (DecisionStatus.ACCEPTED, DecisionStatus.REJECTED),
-        DecisionStatus.ACCEPTED: (DecisionStatus.DEPRECATED,),
-    }.get(latest.status, ())
+    allowed = NEXT_STATUSES.get(latest.status, ())
     if status not in allowed:
         if status == DecisionStatus.SUPERSEDED:
             message = "A decision is superseded by recording the decision that replaces it."

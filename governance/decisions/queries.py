@@ -254,3 +254,23 @@ def risk_decisions(organization_id: int, risk_id: int, limit: int = 20) -> list[
             .limit(limit)
         )
     )
+
+
+def people_named(ids: set[int]) -> dict[int, str]:
+    """The names of the users with these ids (the people an entry's details point at)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids)))
+    return {uid: name for uid, name in rows}
+
+
+def seqs_of(org: Organization, ids: set[int]) -> dict[int, int]:
+    """The log positions (seq, what addresses show) of the entries with these ids."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Decision.id, Decision.seq).where(
+            Decision.organization_id == org.id, Decision.id.in_(ids)
+        )
+    )
+    return {entry_id: seq for entry_id, seq in rows}

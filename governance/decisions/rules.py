@@ -187,3 +187,27 @@ def correction_needs_second_person(
     or when what it corrects was itself still waiting (or a second correction would pass
     the first one through)."""
     return latest_awaits or DecisionImpact.HIGH in (before, after)
+
+
+# ---- status changes ------------------------------------------------------------------------
+
+# The statuses a decision may move to by a status change, from its current status.
+NEXT_STATUSES: dict[DecisionStatus, tuple[DecisionStatus, ...]] = {
+    DecisionStatus.PROPOSED: (DecisionStatus.ACCEPTED, DecisionStatus.REJECTED),
+    DecisionStatus.ACCEPTED: (DecisionStatus.DEPRECATED,),
+}
+
+
+def statuses_offered(
+    entry: Decision, waiting: bool, may_decide: bool
+) -> tuple[DecisionStatus, ...]:
+    """The statuses a status change can give the current entry (operations.change_status
+    refuses the others): a high-impact decision, or one waiting for a second person, is
+    accepted only through an approval, never by a status change, and only the deciding roles
+    (`may_decide`: Action.DECIDE) change its status at all."""
+    allowed = NEXT_STATUSES.get(entry.status, ())
+    if waiting or entry.impact == DecisionImpact.HIGH:
+        if not may_decide:
+            return ()
+        allowed = tuple(s for s in allowed if s != DecisionStatus.ACCEPTED)
+    return allowed

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from governance.decisions import exports as decision_exports
 from governance.decisions import operations as ops
 from governance.decisions import queries as dq
+from governance.decisions import reading
 from governance.decisions.chain import verify_organization
 from governance.decisions.forms import (
     ApprovalForm,
@@ -31,12 +32,12 @@ from governance.decisions.forms import (
     lines,
 )
 from governance.decisions.models import LIST_FIELDS, Decision
-from governance.decisions.rules import awaiting_among, awaits_second_person
-from governance.enums import PHASE_TITLES, DecisionImpact, DecisionStatus, PhaseKind
+from governance.decisions.rules import awaiting_among, awaits_second_person, statuses_offered
+from governance.enums import PHASE_TITLES, DecisionImpact, DecisionStatus, PhaseKind, label
 from governance.errors import AlreadyDecided, ConflictError, DomainError
 from governance.extensions import db
 from governance.loaders import get_decision, get_initiative, get_organization
-from governance.permissions import Action
+from governance.permissions import Action, can
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.web.helpers import Flash, form_status, save
 from governance.web.inputs import query_int
@@ -165,13 +166,10 @@ def create(slug: str) -> ResponseReturnValue:
 
 def _recorded(entry: Decision) -> Flash:
     if awaits_second_person(entry):
-        return (
-            f"Decision #{entry.seq} is recorded as proposed: a high-impact decision (or one"
-            " superseding a high-impact decision) is accepted once a second person (leader,"
-            " PMO or admin) approves it.",
-            "warning",
-        )
-    return f"Decision #{entry.seq} is recorded in the log."
+        # The decision's page says it in its own banner (for everyone who opens it): a flash
+        # saying the same would be a second banner with the same message.
+        return None
+    return f"Decision #{entry.seq} “{entry.title}” is recorded in the log."
 
 
 def _url(org: Organization, entry: Decision) -> str:
@@ -211,6 +209,16 @@ def _show_page(
         if initiative
         else None
     )
+    waiting = awaits_second_person(current)
+    names = dq.people_named(reading.people_ids(entry.details))
+    details = reading.readable(entry.details, names, entry.checkpoint_id)
+    status_form = status_form or StatusForm(version=str(current.seq))
+    # Only the statuses a change can give it now: an approval, not a status, accepts a
+    # high-impact decision (so its author is never offered "Accepted").
+    status_form.status.choices = [
+        (s.value, label(s))
+        for s in statuses_offered(current, waiting, can(current_user, Action.DECIDE, current))
+    ]
     return render_template(
         "decisions/show.html",
         org=org,
@@ -221,8 +229,19 @@ def _show_page(
         phase_title=PHASE_TITLES.get(phase_kind) if phase_kind else None,
         supersedes=links.get(current.supersedes_id) if current.supersedes_id else None,
         superseded_by=dq.superseded_by(current),
-        awaiting=awaits_second_person(current),
-        status_form=status_form or StatusForm(version=str(current.seq)),
+        awaiting=waiting,
+        badge=reading.badge(current.kind, current.status),
+        kind_label=reading.kind_label(current.kind),
+        details=details,
+        decision_seqs=dq.seqs_of(
+            org,
+            {
+                row.waived_by_decision_id
+                for row in details.criteria or []
+                if row.waived_by_decision_id
+            },
+        ),
+        status_form=status_form,
         approval_form=approval_form or ApprovalForm(version=str(current.seq)),
     ), code
 
@@ -336,13 +355,8 @@ def _fill(form: CorrectionForm, entry: Decision) -> None:
 
 
 def _corrected(entry: Decision) -> Flash:
-    if awaits_second_person(entry):
-        return (
-            f"Corrected: entry #{entry.seq} records the correction. It is proposed until a"
-            " second person (leader, PMO or admin) approves it.",
-            "warning",
-        )
-    return f"Corrected: entry #{entry.seq} records the correction."
+    # Waiting for a second person? The decision's page says so in its own banner.
+    return f"Corrected “{entry.title}”: entry #{entry.seq} records the correction."
 
 
 # ------------------------------------------------------------------------- exports, verify
@@ -402,3 +416,9 @@ def verifier(slug: str) -> ResponseReturnValue:
 def decisions_about(initiative: Initiative, limit: int = 10) -> list[Decision]:
     """For the initiative page: the current state of its latest decisions."""
     return dq.initiative_decisions(initiative, limit)
+
+
+@bp.app_template_global()
+def decision_badge(kind: str, status: DecisionStatus) -> reading.Badge:
+    """The badge of a log entry, in the words of what happened (decisions/reading.py)."""
+    return reading.badge(kind, status)

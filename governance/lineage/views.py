@@ -182,7 +182,12 @@ def edit(slug: str, artifact_id: int) -> ResponseReturnValue:
             )
         return ops.update_artifact(artifact, current_user, form.expected_version(), _input(form))
 
-    saved = save(form, update, success="Saved.", redirect_to=_artifact_url(org, artifact.id))
+    saved = save(
+        form,
+        update,
+        success=lambda a: f"Artifact “{a.name}” saved.",
+        redirect_to=_artifact_url(org, artifact.id),
+    )
     if saved is not None:
         return saved
     return render_template(

@@ -37,6 +37,7 @@ from governance.maturity.models import (
 from governance.maturity.rules import evaluate_threshold
 from governance.permissions import Action
 from governance.portfolio.models import Initiative, Organization
+from governance.web.formats import day, number
 from governance.web.helpers import form_status, save
 
 bp = Blueprint("maturity", __name__, url_prefix="/orgs/<slug>/initiatives/<int:initiative_id>")
@@ -221,7 +222,7 @@ def new_objective(slug: str, initiative_id: int) -> ResponseReturnValue:
             ValueDriver(form.value_driver.data),
             form.description.data or "",
         ),
-        success="Saved.",
+        success=lambda o: f"Objective “{o.title}” saved.",
         redirect_to=_objectives_url(org, initiative),
     )
     if saved is not None:
@@ -248,7 +249,7 @@ def edit_objective(slug: str, initiative_id: int, objective_id: int) -> Response
             value_driver=ValueDriver(form.value_driver.data),
             description=form.description.data or "",
         ),
-        success="Saved.",
+        success=lambda o: f"Objective “{o.title}” saved.",
         redirect_to=_objectives_url(org, initiative),
     )
     if saved is not None:
@@ -265,7 +266,7 @@ def new_kpi(slug: str, initiative_id: int, objective_id: int) -> ResponseReturnV
     saved = save(
         form,
         lambda: ops.create_kpi(objective, current_user, form.name.data or "", **_kpi_values(form)),
-        success="Saved.",
+        success=lambda k: f"KPI “{k.name}” saved.",
         redirect_to=_objectives_url(org, initiative),
     )
     if saved is not None:
@@ -305,7 +306,7 @@ def edit_kpi(slug: str, initiative_id: int, kpi_id: int) -> ResponseReturnValue:
             name=form.name.data or "",
             **_kpi_values(form),
         ),
-        success="Saved.",
+        success=lambda k: f"KPI “{k.name}” saved.",
         redirect_to=_objectives_url(org, initiative),
     )
     if saved is not None:
@@ -328,7 +329,10 @@ def new_measurement(slug: str, initiative_id: int, kpi_id: int) -> ResponseRetur
             Decimal(form.value.data),
             note=form.note.data or "",
         ),
-        success="Saved.",
+        success=lambda m: (
+            f"Measurement of “{kpi.name}” on {day(m.measured_on)} saved:"
+            f" {number(m.value, kpi.unit)}."
+        ),
         redirect_to=_objectives_url(org, initiative),
     )
     if saved is not None:
@@ -363,7 +367,10 @@ def new_threshold(slug: str, initiative_id: int) -> ResponseReturnValue:
         )
 
     saved = save(
-        form, add_threshold, success="Saved.", redirect_to=_objectives_url(org, initiative)
+        form,
+        add_threshold,
+        success=lambda t: f"KPI threshold “{t.criterion.title}” saved.",
+        redirect_to=_objectives_url(org, initiative),
     )
     if saved is not None:
         return saved

@@ -23,8 +23,9 @@ from governance.web.forms import VersionedForm, _optional_int, choices
 
 class OrganizationForm(VersionedForm):
     slug = StringField(
-        "Address",
-        description="Used in links: /orgs/<address>. Lower-case letters, digits and dashes.",
+        "Web address",
+        description="Lower-case letters, digits and dashes: the organization's pages are at"
+        " /orgs/<web address>.",
         validators=[
             DataRequired(),
             Length(max=64),

@@ -95,7 +95,7 @@ def edit(slug: str, initiative_id: int) -> ResponseReturnValue:
             owner_id=form.owner_id.data,
             sponsor=form.sponsor.data or "",
         ),
-        success="Saved.",
+        success=lambda i: f"Initiative “{i.name}” saved.",
         redirect_to=_initiative_url(org, initiative),
     )
     if saved is not None:
@@ -224,7 +224,7 @@ def plan(slug: str, initiative_id: int, criterion_id: int) -> ResponseReturnValu
             due_on=form.due_on.data,
             expected_version=form.expected_version(),
         ),
-        success="Saved.",
+        success=lambda c: f"Owner and due date of “{c.title}” saved.",
         redirect_to=back,
     )
     if saved is not None:

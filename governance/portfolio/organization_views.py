@@ -185,7 +185,10 @@ def edit(slug: str) -> ResponseReturnValue:
         )
 
     saved = save(
-        form, update, success="Saved.", redirect_to=url_for("organizations.show", slug=org.slug)
+        form,
+        update,
+        success=lambda o: f"Organization “{o.name}” saved.",
+        redirect_to=url_for("organizations.show", slug=org.slug),
     )
     if saved is not None:
         return saved
@@ -315,7 +318,7 @@ def edit_program(slug: str, program_id: int) -> ResponseReturnValue:
             description=form.description.data or "",
             owner_id=form.owner_id.data,
         ),
-        success="Saved.",
+        success=lambda p: f"Program “{p.name}” saved.",
         redirect_to=url_for("organizations.show", slug=org.slug),
     )
     if saved is not None:

@@ -132,7 +132,7 @@ def edit(slug: str, risk_id: int) -> ResponseReturnValue:
     saved = save(
         form,
         lambda: ops.update_risk(risk, current_user, form.expected_version(), **_values(form)),
-        success="Saved.",
+        success=lambda r: f"Risk “{r.title}” saved.",
         redirect_to=back_to(url_for("risks.show", slug=org.slug, risk_id=risk.id)),
     )
     if saved is not None:

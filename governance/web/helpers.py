@@ -15,8 +15,9 @@ from governance.extensions import db
 
 T = TypeVar("T")
 
-# What a view flashes once saved: the text (a success), or (text, category).
-Flash = str | tuple[str, str]
+# What a view flashes once saved: the text (a success), or (text, category); None when the
+# page it redirects to already says it (one banner, not the same message twice).
+Flash = str | tuple[str, str] | None
 
 
 def save(
@@ -44,8 +45,9 @@ def save(
         return refused(error) if refused is not None else None
     db.session.commit()
     message = success(result) if callable(success) else success
-    text, category = (message, "success") if isinstance(message, str) else message
-    flash(text, category)
+    if message is not None:
+        text, category = (message, "success") if isinstance(message, str) else message
+        flash(text, category)
     return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
 
 

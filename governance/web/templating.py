@@ -10,6 +10,7 @@ from flask_login import current_user
 from governance.enums import PHASE_TITLES, PhaseKind, label
 from governance.permissions import Action, can, offer
 from governance.portfolio.navigation import org_nav
+from governance.web import formats
 from governance.web.links import back_to_here, record_url
 
 
@@ -30,5 +31,8 @@ def _context() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     app.context_processor(_context)
     app.jinja_env.filters["label"] = label
-    app.jinja_env.filters["day"] = lambda d: d.strftime("%d %b %Y") if d else "—"
-    app.jinja_env.filters["when"] = lambda d: d.strftime("%d %b %Y %H:%M UTC") if d else "—"
+    # One way to write a date, a moment (UTC, said) and a number (with its unit): web/formats.py.
+    app.jinja_env.filters["day"] = formats.day
+    app.jinja_env.filters["when"] = formats.when
+    app.jinja_env.filters["number"] = formats.number
+    app.jinja_env.filters["percent"] = formats.percent

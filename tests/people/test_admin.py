@@ -40,12 +40,15 @@ def test_admin_adds_a_user_who_can_then_sign_in(world, as_user, client):
 @pytest.mark.parametrize(
     "data,message",
     [
-        ({"email": "bad", "name": "X", "password": "long-password"}, "Invalid email"),
+        (
+            {"email": "bad", "name": "X", "password": "long-password"},
+            "Enter an email address such as",
+        ),
         (
             {"email": "a@example.com", "name": "", "password": "long-password"},
-            "This field is required",
+            "Enter the person&#39;s full name.",  # as the page writes it
         ),
-        ({"email": "a@example.com", "name": "X", "password": "short"}, "between 8 and 200"),
+        ({"email": "a@example.com", "name": "X", "password": "short"}, "Use 8 to 200 characters."),
     ],
 )
 def test_bad_user_input_is_refused(world, as_user, db, data, message):
