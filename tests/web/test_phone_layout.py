@@ -21,6 +21,7 @@ from governance.enums import ArtifactKind
 from governance.extensions import db
 from governance.gates.models import Checkpoint
 from governance.lineage.models import LineageArtifact
+from governance.people.models import Membership
 from governance.portfolio.models import Initiative, Organization
 from governance.portfolio.seed import DEMO_PASSWORD, load_demo
 from tests.conftest import module_app
@@ -59,7 +60,10 @@ def _pages(app: Flask) -> dict[str, str]:
         )
         .order_by(LineageArtifact.id)
     ).first()
-    assert initiative and checkpoint and decision and artifact
+    member = db.session.scalars(
+        db.select(Membership).where(Membership.organization_id == org.id).order_by(Membership.id)
+    ).first()
+    assert initiative and checkpoint and decision and artifact and member
     s, i = SLUG, initiative.id
     with app.test_request_context():
         return {
@@ -80,6 +84,9 @@ def _pages(app: Flask) -> dict[str, str]:
             "dashboard": url_for("dashboards.organization", slug=s),
             "users": url_for("admin.users"),
             "members": url_for("organizations.members", slug=s),
+            "confirm-removal": url_for(
+                "organizations.confirm_remove_member", slug=s, user_id=member.user_id
+            ),
             "password": url_for("auth.password"),
         }
 
