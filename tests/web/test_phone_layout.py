@@ -8,13 +8,11 @@ The demo is loaded once for the module (it is slow); the pages are only read, ne
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask, url_for
-from werkzeug.serving import make_server
 
 from governance.decisions.models import Decision
 from governance.enums import ArtifactKind
@@ -25,6 +23,7 @@ from governance.people.models import Membership
 from governance.portfolio.models import Initiative, Organization
 from governance.portfolio.seed import DEMO_PASSWORD, load_demo
 from tests.conftest import module_app
+from tests.live_server import live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -98,12 +97,8 @@ def site(database_template, tmp_path_factory) -> Iterator[tuple[str, dict[str, s
         db.session.commit()
         pages = _pages(app)
         db.session.remove()
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{httpd.server_port}", pages
-        httpd.shutdown()
-        thread.join(timeout=10)
+        with live_server(app) as url:
+            yield url, pages
 
 
 @pytest.fixture(scope="module")
