@@ -115,7 +115,7 @@ def _sign_in(browser, server: str, viewport: dict[str, int], email: str = "admin
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/")
+    page.wait_for_url(f"{server}/", wait_until="commit")  # not the portfolio's figures
     return page
 
 
