@@ -19,9 +19,10 @@ from governance.lineage.figure import figure_json, lineage_figure
 from governance.lineage.forms import ArtifactForm, EdgeForm, RollbackPlanForm, artifact_choices
 from governance.lineage.graph import Subgraph
 from governance.lineage.models import LineageArtifact
-from governance.loaders import get_artifact, get_edge, get_organization
+from governance.loaders import authorize, get_artifact, get_edge, get_organization
 from governance.permissions import Action
 from governance.portfolio.models import Organization
+from governance.web.confirm import confirmation
 from governance.web.helpers import form_status, save
 
 bp = Blueprint("lineage", __name__, url_prefix="/orgs/<slug>/lineage")
@@ -227,6 +228,37 @@ def create_edge(slug: str) -> ResponseReturnValue:
     if saved is not None:
         return saved
     return render_template("lineage/edge_form.html", org=org, form=form), form_status()
+
+
+@bp.get("/edges/<int:edge_id>/remove")
+@login_required
+def confirm_remove_edge(slug: str, edge_id: int) -> ResponseReturnValue:
+    """Asked before `remove_edge`: which edge goes, and what stops following it."""
+    org = get_organization(slug, Action.CONTRIBUTE)
+    edge = get_edge(org, edge_id)
+    authorize(Action.CONTRIBUTE, edge)
+    back = request.args.get("from", "")
+    source, target = edge.source, edge.target
+    consequences = [
+        f"Impact analysis and the lineage graph no longer lead from {source.name} "
+        f"to {target.name} through this edge.",
+        "Both artifacts and their other edges stay.",
+    ]
+    if edge.origin.value == "openlineage":
+        consequences.append(
+            "It came from OpenLineage: a later run event that reports it adds it back."
+        )
+    return confirmation(
+        title="Remove this lineage edge?",
+        what=f"{source.name} → {target.name} ({label(edge.kind)}).",
+        consequences=consequences,
+        action=url_for("lineage.remove_edge", slug=org.slug, edge_id=edge.id),
+        fields={"from": back} if back.isdigit() else {},
+        button="Remove the edge",
+        cancel=_artifact_url(org, int(back))
+        if back.isdigit()
+        else url_for("lineage.index", slug=org.slug),
+    )
 
 
 @bp.post("/edges/<int:edge_id>/remove")

@@ -110,9 +110,15 @@ def find_token(plain: str) -> ApiToken | None:
     return token
 
 
+def deactivation_refused(user: User, by: User) -> str | None:
+    """Why `by` may not deactivate `user`, or None: nobody locks themselves out."""
+    return "You cannot deactivate your own account." if user.id == by.id else None
+
+
 def set_active(user: User, active: bool, by: User) -> User:
-    if user.id == by.id and not active:
-        raise DomainError("You cannot deactivate your own account.")
+    refusal = deactivation_refused(user, by) if not active else None
+    if refusal:
+        raise DomainError(refusal)
     user.active = active
     if not active:
         # Reactivating must not bring yesterday's cookies back to life.

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from governance.database import INTEGER_MAX
-from governance.enums import PHASE_TITLES, PhaseKind, Role
+from governance.enums import PHASE_TITLES, PhaseKind, Role, label
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.loaders import authorize, get_organization, get_program
@@ -23,6 +23,7 @@ from governance.portfolio import operations as ops
 from governance.portfolio import queries as q
 from governance.portfolio.forms import OrganizationForm, ProgramForm, ReviewRulesForm
 from governance.portfolio.models import Organization
+from governance.web.confirm import confirmation
 from governance.web.forms import member_choices
 from governance.web.helpers import form_status, save
 
@@ -262,10 +263,7 @@ def members(slug: str) -> ResponseReturnValue:
     ), form_status()
 
 
-@bp.post("/orgs/<slug>/members/<int:user_id>/remove")
-@login_required
-def remove_member(slug: str, user_id: int) -> ResponseReturnValue:
-    org = get_organization(slug, Action.ADMINISTER)
+def _membership(org: Organization, user_id: int) -> Membership:
     membership = db.session.scalar(
         db.select(Membership).where(
             Membership.organization_id == org.id, Membership.user_id == user_id
@@ -273,6 +271,37 @@ def remove_member(slug: str, user_id: int) -> ResponseReturnValue:
     )
     if membership is None:
         abort(404)
+    return membership
+
+
+@bp.get("/orgs/<slug>/members/<int:user_id>/remove")
+@login_required
+def confirm_remove_member(slug: str, user_id: int) -> ResponseReturnValue:
+    """Asked before `remove_member`: who loses access to what."""
+    org = get_organization(slug, Action.ADMINISTER)
+    member = _membership(org, user_id)
+    name = member.user.name
+    return confirmation(
+        title=f"Remove {name} from {org.name}?",
+        what=f"{name} ({member.user.email}) has the role {label(member.role)} in {org.name}.",
+        consequences=[
+            f"{name} can no longer see or act on anything in {org.name}, "
+            "in the browser or through the API.",
+            "What they recorded stays, under their name; what they own (a phase, a "
+            "criterion, a risk) stays theirs until someone else is named.",
+            "Their account stays: you can add them again on the members page.",
+        ],
+        action=url_for("organizations.remove_member", slug=org.slug, user_id=user_id),
+        button=f"Remove {name}",
+        cancel=url_for("organizations.members", slug=org.slug),
+    )
+
+
+@bp.post("/orgs/<slug>/members/<int:user_id>/remove")
+@login_required
+def remove_member(slug: str, user_id: int) -> ResponseReturnValue:
+    org = get_organization(slug, Action.ADMINISTER)
+    membership = _membership(org, user_id)
     people.remove_membership(membership)
     db.session.commit()
     flash("Membership removed.", "success")

@@ -3,7 +3,6 @@ against the app served on a real local port (werkzeug in a thread), plain and gz
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,12 +20,12 @@ from openlineage.client.event_v2 import (
 )
 from openlineage.client.facet_v2 import schema_dataset
 from openlineage.client.transport.http import HttpConfig, HttpTransport
-from werkzeug.serving import make_server
 
 from governance.enums import Role
 from governance.extensions import db
 from governance.lineage.models import LineageArtifact, LineageEdge, LineageEvent, LineageRun
 from governance.people import operations as people
+from tests.live_server import live_server
 
 PRODUCER = "https://github.com/example/pipelines/v1"
 
@@ -35,12 +34,8 @@ PRODUCER = "https://github.com/example/pipelines/v1"
 def served(make_app) -> Iterator[tuple[str, object]]:
     """The app on 127.0.0.1:<free port>, for clients that speak real HTTP."""
     app = make_app(SERVER_NAME=None)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=5)
+    with live_server(app) as url:
+        yield url, app
 
 
 def _token(world, role: str = "contributor", org=None) -> str:
