@@ -3,7 +3,10 @@
    script runs and the Content-Security-Policy (script-src 'self') holds. Two markings:
      <div data-figure="ID"></div> … <script type="application/json" id="ID">{…}</script>
      <script type="application/json" class="js-figure" data-target="ID">{…}</script> … <div id="ID">
-   A drawn chart gets data-drawn="true". A point whose customdata is a same-site path
+   Only the plot elements (div) are marked for drawing: a figure's data table carries
+   data-figure too (tests and readers find it by key), and it must stay whatever happens.
+   A drawn chart gets data-drawn="true"; when plotly.js is missing the plot gets
+   data-drawn="false" and a note, and the table beside it is the figure. A point whose customdata is a same-site path
    ("/orgs/…") opens that page when clicked. plotly.js comes from the plotly package. */
 (function () {
   "use strict";
@@ -34,12 +37,18 @@
 
   function drawAll() {
     if (!window.Plotly) {
-      document.querySelectorAll("[data-figure], .figure-plot").forEach(function (element) {
+      document.querySelectorAll("div[data-figure], div.figure-plot").forEach(function (element) {
+        element.setAttribute("data-drawn", "false");
+        element.classList.add("figure-failed");
         element.textContent = "The chart could not be drawn; the table has the same numbers.";
+      });
+      // A graph's table may sit folded in a <details>: open it, it is the figure now.
+      document.querySelectorAll("details.figure-fallback").forEach(function (details) {
+        details.open = true;
       });
       return;
     }
-    document.querySelectorAll("[data-figure]").forEach(function (element) {
+    document.querySelectorAll("div[data-figure]").forEach(function (element) {
       var source = document.getElementById(element.getAttribute("data-figure"));
       draw(element, source && parse(source));
     });

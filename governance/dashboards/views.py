@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, send_file
+from flask import Blueprint, Response, abort, jsonify, render_template, send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -49,6 +49,31 @@ def portfolio_csv(figure: str) -> ResponseReturnValue:
     build = figures.PORTFOLIO_FIGURES.get(figure) or abort(404)
     scope = figures.Scope(date.today(), org_ids=visible_organization_ids(current_user))
     return _csv(build(scope), f"portfolio-{figure}")
+
+
+# The figure JSON for a signed-in browser: the same body as the API's
+# /api/v1/orgs/<slug>/dashboard/<figure> and /api/v1/dashboard/<figure> (which take a Bearer
+# token only, so a page linking them got 401), under the page's own permission, beside the CSV.
+@bp.get("/orgs/<slug>/dashboard/<figure>.json")
+@login_required
+def organization_json(slug: str, figure: str) -> ResponseReturnValue:
+    org = get_organization(slug)
+    build = figures.ORGANIZATION_FIGURES.get(figure) or abort(404)
+    return _json(build(figures.Scope(date.today(), org_id=org.id)), f"{org.slug}-{figure}")
+
+
+@bp.get("/dashboard/<figure>.json")
+@login_required
+def portfolio_json(figure: str) -> ResponseReturnValue:
+    build = figures.PORTFOLIO_FIGURES.get(figure) or abort(404)
+    scope = figures.Scope(date.today(), org_ids=visible_organization_ids(current_user))
+    return _json(build(scope), f"portfolio-{figure}")
+
+
+def _json(chart: Chart, name: str) -> Response:
+    response = jsonify(chart.as_json())
+    response.headers["Content-Disposition"] = f'inline; filename="{name}.json"'
+    return response
 
 
 def _csv(chart: Chart, name: str) -> Response:
