@@ -23,10 +23,24 @@
     return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : null;
   }
 
+  // On a narrow screen a legend wraps into many rows and Plotly takes them from the plot,
+  // squeezing the bars under their axis title: grow the figure until the plot keeps
+  // MIN_PLOT pixels (a figure drawn at a fixed size, as the lineage graph, has room already).
+  var MIN_PLOT = 180;
+
+  function roomToRead(target) {
+    var full = target._fullLayout;
+    var plot = full && full._size;
+    if (!plot || plot.h >= MIN_PLOT || full.autosize === false) { return null; }
+    return window.Plotly.relayout(target, { height: full.height + MIN_PLOT - plot.h });
+  }
+
   function draw(target, figure) {
     if (!target || !figure) { return; }
     var config = Object.assign({}, CONFIG, figure.config || {});
     window.Plotly.newPlot(target, figure.data || [], figure.layout || {}, config).then(function () {
+      return roomToRead(target);
+    }).then(function () {
       target.setAttribute("data-drawn", "true");
       target.on("plotly_click", function (event) {
         var url = event && event.points && linkOf(event.points[0]);

@@ -331,6 +331,8 @@ def bars(
         "title": {"text": axis_title},
         "gridcolor": "#e5e8ec",
         "zeroline": True,
+        # The title then keeps its distance from the tick labels whatever the legend takes.
+        "automargin": True,
     }
     if counts:
         value_axis.update(count_axis(_largest(series, stacked)))
