@@ -34,8 +34,8 @@ def _check(placed: lay.Layout) -> None:
     for (a, box_a), (b, box_b) in itertools.combinations(boxes.items(), 2):
         assert not _overlap(box_a, box_b), (placed.labels[a], placed.labels[b])
     for node, (left, top, right, bottom) in boxes.items():
-        assert 0 <= left and right <= placed.width, placed.labels[node]
-        assert lay.HEADER <= top and bottom <= placed.height, placed.labels[node]
+        assert left >= 0 and right <= placed.width, placed.labels[node]
+        assert top >= lay.HEADER and bottom <= placed.height, placed.labels[node]
         assert all(lay.text_width(line) <= lay.LABEL_WIDTH for line in placed.labels[node])
     for points in placed.edges:
         for segment in itertools.pairwise(points):
