@@ -24,7 +24,7 @@ GUTTER = 34  # px between a column's label slot and the next column's marker
 PITCH = LABEL_OFFSET + LABEL_WIDTH + GUTTER
 ROW = 34  # px between rows: two 13 px lines and room for an edge between them
 HEADER = 30  # px above the first row for the column titles
-PAD = 14  # px right of the last column
+PAD = GUTTER // 2 + 4  # px right of the last column: room for edges going back from it
 LEFT = GUTTER // 2 + 6  # px left of the first column: room for edges coming back to it
 LINES = 2
 

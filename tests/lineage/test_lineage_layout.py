@@ -38,6 +38,7 @@ def _check(placed: lay.Layout) -> None:
         assert top >= lay.HEADER and bottom <= placed.height, placed.labels[node]
         assert all(lay.text_width(line) <= lay.LABEL_WIDTH for line in placed.labels[node])
     for points in placed.edges:
+        assert all(0 <= x <= placed.width and 0 <= y <= placed.height for x, y in points)
         for segment in itertools.pairwise(points):
             for node, box in boxes.items():
                 assert not _crosses(segment, box), (points, placed.labels[node])
