@@ -37,18 +37,27 @@ def organization(slug: str) -> ResponseReturnValue:
 @bp.get("/orgs/<slug>/dashboard/<figure>.csv")
 @login_required
 def organization_csv(slug: str, figure: str) -> ResponseReturnValue:
-    org = get_organization(slug)
-    build = figures.ORGANIZATION_FIGURES.get(figure) or abort(404)
-    chart = build(figures.Scope(date.today(), org_id=org.id))
-    return _csv(chart, f"{org.slug}-{figure}")
+    return _csv(*_organization_chart(slug, figure))
 
 
 @bp.get("/dashboard/<figure>.csv")
 @login_required
 def portfolio_csv(figure: str) -> ResponseReturnValue:
+    return _csv(*_portfolio_chart(figure))
+
+
+def _organization_chart(slug: str, figure: str) -> tuple[Chart, str]:
+    """One figure of an organization the person may see, and its download's name."""
+    org = get_organization(slug)
+    build = figures.ORGANIZATION_FIGURES.get(figure) or abort(404)
+    return build(figures.Scope(date.today(), org_id=org.id)), f"{org.slug}-{figure}"
+
+
+def _portfolio_chart(figure: str) -> tuple[Chart, str]:
+    """One cross-client figure over the organizations the person may see."""
     build = figures.PORTFOLIO_FIGURES.get(figure) or abort(404)
     scope = figures.Scope(date.today(), org_ids=visible_organization_ids(current_user))
-    return _csv(build(scope), f"portfolio-{figure}")
+    return build(scope), f"portfolio-{figure}"
 
 
 # The figure JSON for a signed-in browser: the same body as the API's
@@ -57,17 +66,13 @@ def portfolio_csv(figure: str) -> ResponseReturnValue:
 @bp.get("/orgs/<slug>/dashboard/<figure>.json")
 @login_required
 def organization_json(slug: str, figure: str) -> ResponseReturnValue:
-    org = get_organization(slug)
-    build = figures.ORGANIZATION_FIGURES.get(figure) or abort(404)
-    return _json(build(figures.Scope(date.today(), org_id=org.id)), f"{org.slug}-{figure}")
+    return _json(*_organization_chart(slug, figure))
 
 
 @bp.get("/dashboard/<figure>.json")
 @login_required
 def portfolio_json(figure: str) -> ResponseReturnValue:
-    build = figures.PORTFOLIO_FIGURES.get(figure) or abort(404)
-    scope = figures.Scope(date.today(), org_ids=visible_organization_ids(current_user))
-    return _json(build(scope), f"portfolio-{figure}")
+    return _json(*_portfolio_chart(figure))
 
 
 def _json(chart: Chart, name: str) -> Response:

@@ -23,18 +23,10 @@ from governance.people.operations import find_user
 from governance.portfolio import operations as portfolio
 from governance.portfolio.seed import DEMO_PASSWORD, load_demo
 from tests.conftest import module_app
+from tests.dashboards.test_dashboards_browser import ARGS, CHROMIUM
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-gpu",
-]
 VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
 pytestmark = pytest.mark.skipif(
     shutil.which(CHROMIUM) is None, reason="Chromium missing: `make test` installs it"
