@@ -90,7 +90,8 @@ def _page(browser, server, size="desktop", email="admin@example.com"):
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/")
+    # Generous: the portfolio page computes its figures, slow on a busy shared machine.
+    page.wait_for_url(f"{server}/", timeout=120_000)
     return page
 
 
