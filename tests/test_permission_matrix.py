@@ -130,6 +130,10 @@ MATRIX = [
                                                                   "200 200 200 200 200 404 302"),
     Row("portfolio CSV", "GET", "/dashboard/portfolio_maturity.csv",
                                                                   "200 200 200 200 200 200 302"),
+    Row("dashboard figure JSON", "GET", ORG + "/dashboard/maturity_radar.json",
+                                                                  "200 200 200 200 200 404 302"),
+    Row("portfolio figure JSON", "GET", "/dashboard/portfolio_maturity.json",
+                                                                  "200 200 200 200 200 200 302"),
     # The API, with each person's unscoped token (anonymous: no token).
     Row("API organizations", "GET", "/api/v1/orgs",               "200 200 200 200 200 200 401"),
     Row("API initiatives", "GET", API + "/initiatives",             "200 200 200 200 200 404 401"),

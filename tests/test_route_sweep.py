@@ -91,7 +91,11 @@ def int_variables(rule: Rule) -> list[str]:
 
 def build(rule: Rule, values: dict[str, Any], **override: Any) -> str:
     found = {name: override.get(name, values[name]) for name in rule.arguments}
-    if rule.endpoint in ("dashboards.portfolio_csv", "api_dashboards.portfolio_figure"):
+    if rule.endpoint in (
+        "dashboards.portfolio_csv",
+        "dashboards.portfolio_json",
+        "api_dashboards.portfolio_figure",
+    ):
         found["figure"] = "portfolio_maturity"
     return url_for(rule.endpoint, _external=False, **found)
 

@@ -150,11 +150,40 @@ def layout(title: str, **extra: Any) -> dict[str, Any]:
         "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "y": -0.2, "yanchor": "top", "traceorder": "normal"},
+        # At the bottom of the whole figure (container), not 20 % of the plot below it: a
+        # fraction of the plot lands on the x axis title at some heights ("Initiatives by
+        # current phase" had its title under the legend). Plotly pushes the margin to fit it.
+        "legend": {
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+        },
         "height": 400,
     }
     base.update(extra)
     return base
+
+
+def count_step(largest: float) -> int:
+    """A whole-number tick step that gives at most about six ticks up to `largest`."""
+    step = 1
+    while largest / step > 6:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if largest / step <= 6:
+                break
+    return step
+
+
+def count_ticks(largest: float) -> dict[str, Any]:
+    """Ticks for counts (an axis or a colour bar): whole numbers only, never 0.5 risks."""
+    return {"tick0": 0, "dtick": count_step(largest), "tickformat": ",d"}
+
+
+def count_axis(largest: float) -> dict[str, Any]:
+    return {**count_ticks(largest), "rangemode": "tozero"}
 
 
 def radar(
@@ -195,6 +224,7 @@ def lines(
     y_title: str = "",
     y_range: list[float] | None = None,
     x_title: str = "",
+    counts: bool = False,
 ) -> dict[str, Any]:
     data = [
         {
@@ -211,6 +241,8 @@ def lines(
     yaxis: dict[str, Any] = {"title": {"text": y_title}, "gridcolor": "#e5e8ec"}
     if y_range:
         yaxis["range"] = y_range
+    if counts:
+        yaxis.update(count_axis(max((v or 0 for _, vs in series for v in vs), default=0)))
     return {
         "data": data,
         "layout": layout(title, yaxis=yaxis, xaxis={"title": {"text": x_title}}),
@@ -275,6 +307,7 @@ def bars(
     error: tuple[list[float], list[float]] | None = None,
     shapes: list[dict[str, Any]] | None = None,
     colours: list[str] | None = None,
+    counts: bool = False,
 ) -> dict[str, Any]:
     data = []
     patterns = ["", "/", ".", "x", "\\", "+", "-", "|"]
@@ -294,7 +327,15 @@ def bars(
             key = "error_x" if horizontal else "error_y"
             trace[key] = {"type": "data", "array": plus, "arrayminus": minus, "color": BLACK}
         data.append(trace)
-    value_axis = {"title": {"text": axis_title}, "gridcolor": "#e5e8ec", "zeroline": True}
+    value_axis: dict[str, Any] = {
+        "title": {"text": axis_title},
+        "gridcolor": "#e5e8ec",
+        "zeroline": True,
+        # The title then keeps its distance from the tick labels whatever the legend takes.
+        "automargin": True,
+    }
+    if counts:
+        value_axis.update(count_axis(_largest(series, stacked)))
     category_axis: dict[str, Any] = {"automargin": True}
     if horizontal:
         category_axis["autorange"] = "reversed"
@@ -308,3 +349,12 @@ def bars(
     if shapes:
         extra["shapes"] = shapes
     return {"data": data, "layout": layout(title, **extra)}
+
+
+def _largest(series: Sequence[tuple[str, Sequence[float | None]]], stacked: bool) -> float:
+    columns = [[v or 0 for v in values] for _, values in series]
+    if not columns:
+        return 0
+    if stacked:
+        return max((sum(c) for c in zip(*columns, strict=False)), default=0)
+    return max((max(c, default=0) for c in columns), default=0)

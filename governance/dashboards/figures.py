@@ -188,6 +188,7 @@ def criteria_burndown(scope: Scope) -> Chart:
             ("Criteria in started phases", [float(n) for _, n, _ in rows]),
         ],
         y_title="Exit criteria",
+        counts=True,
     )
     return Chart(
         "criteria_burndown",
@@ -312,6 +313,8 @@ def risk_heatmap(scope: Scope) -> Chart:
         [counts.get((lk, im), 0) for lk in range(1, 6)] for im in impacts
     ]
     text = [[str(int(v)) if v else "" for v in row] for row in z]
+    # Counts: the colour bar ticks whole numbers from 0 to the largest cell (at least 1).
+    largest = max((int(v or 0) for row in z for v in row), default=0) or 1
     figure = charts.heatmap(
         "Active risks by likelihood × impact",
         [f"Likelihood {lk}" for lk in range(1, 6)],
@@ -319,7 +322,8 @@ def risk_heatmap(scope: Scope) -> Chart:
         z,
         text=text,
         zmin=0,
-        colorbar={"title": {"text": "Risks"}},
+        zmax=largest,
+        colorbar={"title": {"text": "Risks"}, **charts.count_ticks(largest)},
         height=380,
     )
     table = [
@@ -351,6 +355,7 @@ def portfolio_progress(scope: Scope) -> Chart:
         horizontal=True,
         stacked=True,
         axis_title="Initiatives",
+        counts=True,
     )
     return Chart(
         "portfolio_progress",
@@ -373,7 +378,7 @@ def portfolio_attention(scope: Scope) -> Chart:
     ]
     colours = [charts.VERMILLION, charts.ORANGE, charts.PURPLE, charts.BLUE]
     figure = charts.bars(
-        "What is overdue or waiting", orgs, series, horizontal=True, colours=colours
+        "What is overdue or waiting", orgs, series, horizontal=True, colours=colours, counts=True
     )
     figure["layout"]["xaxis"]["title"]["text"] = "Count"
     return Chart(
@@ -406,7 +411,12 @@ def decisions_over_time(scope: Scope) -> Chart:
         (CHANGES.get(c, label(c)), [float(counts.get((m, c), 0)) for m in months]) for c in kinds
     ]
     figure = charts.bars(
-        "Decision-log entries per month", months, series, stacked=True, axis_title="Entries"
+        "Decision-log entries per month",
+        months,
+        series,
+        stacked=True,
+        axis_title="Entries",
+        counts=True,
     )
     return Chart(
         "decisions_over_time",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, send_file
+from flask import Blueprint, Response, abort, jsonify, render_template, send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -37,18 +37,48 @@ def organization(slug: str) -> ResponseReturnValue:
 @bp.get("/orgs/<slug>/dashboard/<figure>.csv")
 @login_required
 def organization_csv(slug: str, figure: str) -> ResponseReturnValue:
-    org = get_organization(slug)
-    build = figures.ORGANIZATION_FIGURES.get(figure) or abort(404)
-    chart = build(figures.Scope(date.today(), org_id=org.id))
-    return _csv(chart, f"{org.slug}-{figure}")
+    return _csv(*_organization_chart(slug, figure))
 
 
 @bp.get("/dashboard/<figure>.csv")
 @login_required
 def portfolio_csv(figure: str) -> ResponseReturnValue:
+    return _csv(*_portfolio_chart(figure))
+
+
+def _organization_chart(slug: str, figure: str) -> tuple[Chart, str]:
+    """One figure of an organization the person may see, and its download's name."""
+    org = get_organization(slug)
+    build = figures.ORGANIZATION_FIGURES.get(figure) or abort(404)
+    return build(figures.Scope(date.today(), org_id=org.id)), f"{org.slug}-{figure}"
+
+
+def _portfolio_chart(figure: str) -> tuple[Chart, str]:
+    """One cross-client figure over the organizations the person may see."""
     build = figures.PORTFOLIO_FIGURES.get(figure) or abort(404)
     scope = figures.Scope(date.today(), org_ids=visible_organization_ids(current_user))
-    return _csv(build(scope), f"portfolio-{figure}")
+    return build(scope), f"portfolio-{figure}"
+
+
+# The figure JSON for a signed-in browser: the same body as the API's
+# /api/v1/orgs/<slug>/dashboard/<figure> and /api/v1/dashboard/<figure> (which take a Bearer
+# token only, so a page linking them got 401), under the page's own permission, beside the CSV.
+@bp.get("/orgs/<slug>/dashboard/<figure>.json")
+@login_required
+def organization_json(slug: str, figure: str) -> ResponseReturnValue:
+    return _json(*_organization_chart(slug, figure))
+
+
+@bp.get("/dashboard/<figure>.json")
+@login_required
+def portfolio_json(figure: str) -> ResponseReturnValue:
+    return _json(*_portfolio_chart(figure))
+
+
+def _json(chart: Chart, name: str) -> Response:
+    response = jsonify(chart.as_json())
+    response.headers["Content-Disposition"] = f'inline; filename="{name}.json"'
+    return response
 
 
 def _csv(chart: Chart, name: str) -> Response:

@@ -1,27 +1,29 @@
 """The lineage graph as a Plotly figure: a pure function of artifacts and edges.
 
 Layered left to right by kind (data source, job, dataset, feature set, model, model version,
-deployment, business outcome), so a reader follows data from source to outcome. Within a
-layer, artifacts are ordered by the mean position of their upstream neighbours (one
-barycentre sweep), which removes most crossings; all edges are one trace and each kind one
-trace, so 200 nodes draw as nine traces. Names show beside markers up to LABEL_LIMIT nodes;
-beyond, on hover only.
+deployment, business outcome), so a reader follows data from source to outcome; where each
+node, label and edge goes is governance/lineage/layout.py. All edges are one trace and each
+kind one trace, so 200 nodes draw as nine traces. Names show beside markers up to
+LABEL_LIMIT nodes; beyond, on hover only.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
 
 from governance.enums import ArtifactKind, label
+from governance.lineage import layout
 from governance.lineage.models import LineageArtifact
 
 LABEL_LIMIT = 120
 
-
-ROW_HEIGHT = 26
+# The font the label widths are estimated for (governance/lineage/layout.py), then fallbacks.
+FONT = "DejaVu Sans, Verdana, system-ui, sans-serif"
 
 # Okabe-Ito colours (safe for colour-blind readers) and a distinct symbol per kind.
 STYLE: dict[ArtifactKind, tuple[str, str]] = {
@@ -34,34 +36,6 @@ STYLE: dict[ArtifactKind, tuple[str, str]] = {
     ArtifactKind.DEPLOYMENT: ("#009E73", "pentagon"),
     ArtifactKind.BUSINESS_OUTCOME: ("#CC79A7", "star-square"),
 }
-
-
-COLUMNS = {kind: index for index, kind in enumerate(ArtifactKind)}
-
-
-def _positions(
-    artifacts: list[LineageArtifact], edges: list[tuple[int, int]]
-) -> dict[int, tuple[float, float]]:
-    upstream: dict[int, list[int]] = {}
-    for source, target in edges:
-        upstream.setdefault(target, []).append(source)
-    rank: dict[int, float] = {}
-    positions: dict[int, tuple[float, float]] = {}
-    for kind in ArtifactKind:
-        column = [a for a in artifacts if a.kind == kind]
-
-        def key(a: LineageArtifact) -> tuple[float, str]:
-            seen = [rank[u] for u in upstream.get(a.id, []) if u in rank]
-            return (sum(seen) / len(seen) if seen else float("inf"), a.name.lower())
-
-        column.sort(key=key)
-        count = len(column)
-        for index, artifact in enumerate(column):
-            # Centre every column on the same middle line, top to bottom.
-            y = (count - 1) / 2 - index
-            rank[artifact.id] = index / max(count - 1, 1)
-            positions[artifact.id] = (float(COLUMNS[kind]), float(y))
-    return positions
 
 
 def _hover(artifact: LineageArtifact, initiative: str | None) -> str:
@@ -85,16 +59,16 @@ def lineage_figure(
     title: str = "",
 ) -> go.Figure:
     artifacts = list(artifacts)
-    known = {a.id for a in artifacts}
-    edges = [(s, t) for s, t in edges if s in known and t in known]
-    positions = _positions(artifacts, edges)
     names = initiative_names or {}
+    with_labels = len(artifacts) <= LABEL_LIMIT
+    placed = layout.layout(
+        [layout.Node(a.id, a.kind, a.name) for a in artifacts], edges, labels=with_labels
+    )
     edge_x: list[float | None] = []
     edge_y: list[float | None] = []
-    for source, target in edges:
-        (x0, y0), (x1, y1) = positions[source], positions[target]
-        edge_x += [x0, x1, None]
-        edge_y += [y0, y1, None]
+    for points in placed.edges:
+        edge_x += [x for x, _ in points] + [None]
+        edge_y += [y for _, y in points] + [None]
     traces: list[Any] = [
         go.Scatter(
             x=edge_x,
@@ -106,61 +80,68 @@ def lineage_figure(
             name="edges",
         )
     ]
-    with_labels = len(artifacts) <= LABEL_LIMIT
-    for kind in ArtifactKind:
+    for kind, _ in placed.columns:
         members = [a for a in artifacts if a.kind == kind]
-        if not members:
-            continue
         colour, symbol = STYLE[kind]
         traces.append(
             go.Scatter(
-                x=[positions[a.id][0] for a in members],
-                y=[positions[a.id][1] for a in members],
+                x=[placed.positions[a.id][0] for a in members],
+                y=[placed.positions[a.id][1] for a in members],
                 mode="markers+text" if with_labels else "markers",
                 name=label(kind),
-                text=[_short(a.name) for a in members],
+                text=["<br>".join(placed.labels[a.id]) for a in members],
                 textposition="middle right",
-                textfont={"size": 11},
+                textfont={"size": layout.FONT_SIZE, "family": FONT},
                 marker={
                     "color": colour,
                     "symbol": symbol,
-                    "size": [16 if a.id == focus_id else 11 for a in members],
+                    "size": [14 if a.id == focus_id else 11 for a in members],
                     "line": {"width": [3 if a.id == focus_id else 1 for a in members]},
                 },
                 customdata=[url_for_artifact(a) for a in members],
                 hovertext=[_hover(a, names.get(a.initiative_id or 0)) for a in members],
                 hoverinfo="text",
+                showlegend=False,
             )
         )
-    rows = max((sum(1 for a in artifacts if a.kind == k) for k in ArtifactKind), default=1)
     figure = go.Figure(traces)
+    # Drawn at the layout's size, axes in pixels: the labels fit as computed. A page wider than
+    # the graph leaves room on the right; a narrower one (a phone) scrolls the graph sideways in
+    # its own region. The column titles name each column's kind (no legend to cover them).
     figure.update_layout(
         title={"text": title} if title else None,
-        height=min(max(360, rows * ROW_HEIGHT + 140), 5200),
-        margin={"l": 20, "r": 20, "t": 70, "b": 20},
+        autosize=False,
+        width=round(placed.width),
+        height=round(placed.height),
+        margin={"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
         hovermode="closest",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        xaxis={
-            "tickvals": list(COLUMNS.values()),
-            "ticktext": [label(k) for k in COLUMNS],
-            "side": "top",
-            "range": [-0.5, len(COLUMNS) - 0.2],
-            "showgrid": False,
-            "zeroline": False,
-            "fixedrange": False,
-        },
-        yaxis={"visible": False, "showgrid": False, "zeroline": False},
+        showlegend=False,
+        font={"family": FONT},
+        xaxis={"visible": False, "range": [0, placed.width], "fixedrange": True},
+        yaxis={"visible": False, "range": [placed.height, 0], "fixedrange": True},
+        annotations=[
+            {
+                "x": x,
+                "y": layout.HEADER / 2,
+                "xref": "x",
+                "yref": "y",
+                "xanchor": "left",
+                "text": f"<b>{label(kind)}</b>",
+                "showarrow": False,
+                "font": {"size": 12, "color": "#444c56"},
+            }
+            for kind, x in placed.columns
+        ],
     )
     return figure
 
 
-def _short(name: str, limit: int = 28) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
 def figure_json(figure: go.Figure) -> str:
     """JSON safe to place inside <script type="application/json">."""
-    text = figure.to_json()
+    # Not `responsive`: plotly.js would re-fit the graph to its box on every window resize,
+    # undoing the pixel size the layout was computed for (the box scrolls instead).
+    spec = {**figure.to_plotly_json(), "config": {"responsive": False}}
+    text = json.dumps(spec, cls=PlotlyJSONEncoder)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

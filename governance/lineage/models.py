@@ -87,6 +87,11 @@ class LineageArtifact(Timestamps, Versioned, db.Model):  # type: ignore[name-def
         return f"<LineageArtifact {self.kind.value} {self.namespace}:{self.name}>"
 
 
+# Edge kinds named from the downstream side: "the target is derived from / trained on /
+# measured by the source" (governance/enums.py); "deployed as" and "feeds" read from the source.
+READS_FROM_TARGET = frozenset({EdgeKind.DERIVED_FROM, EdgeKind.TRAINED_ON, EdgeKind.MEASURED_BY})
+
+
 class LineageEdge(db.Model):  # type: ignore[name-defined]
     """A directed edge, always from upstream (source) to downstream (target)."""
 
@@ -113,6 +118,15 @@ class LineageEdge(db.Model):  # type: ignore[name-defined]
 
     source: Mapped[LineageArtifact] = relationship(foreign_keys=[source_id])
     target: Mapped[LineageArtifact] = relationship(foreign_keys=[target_id])
+
+    def reading(self) -> tuple[LineageArtifact, str, LineageArtifact]:
+        """The edge as a sentence (subject, relation, object). Some kinds are named from the
+        downstream side ("the model was trained on the data"), so shown as source–kind–target
+        they read backwards ("Training data · trained on · Model"); those start at the target."""
+        relation = self.kind.value.replace("_", " ")
+        if self.kind in READS_FROM_TARGET:
+            return self.target, relation, self.source
+        return self.source, relation, self.target
 
 
 class RollbackPlan(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]

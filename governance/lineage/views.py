@@ -18,7 +18,7 @@ from governance.lineage import queries as q
 from governance.lineage.figure import figure_json, lineage_figure
 from governance.lineage.forms import ArtifactForm, EdgeForm, RollbackPlanForm, artifact_choices
 from governance.lineage.graph import Subgraph
-from governance.lineage.models import LineageArtifact
+from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.loaders import authorize, get_artifact, get_edge, get_organization
 from governance.permissions import Action
 from governance.portfolio.models import Organization
@@ -210,21 +210,20 @@ def create_edge(slug: str) -> ResponseReturnValue:
                 getattr(form, name).data = int(request.args[name])
     back = request.args.get("from", "")
 
-    def add_edge() -> tuple[LineageArtifact, LineageArtifact]:
+    def add_edge() -> LineageEdge:
         source = get_artifact(org, form.source_id.data or 0)
         target = get_artifact(org, form.target_id.data or 0)
-        ops.add_edge(source, target, EdgeKind(form.kind.data), current_user)
-        return source, target
+        return ops.add_edge(source, target, EdgeKind(form.kind.data), current_user)
 
-    saved = save(
-        form,
-        add_edge,
-        success=lambda ends: (
-            f"{ends[0].name} → {ends[1].name} ({label(form.kind.data)}) was added."
-        ),
+    def added(edge: LineageEdge) -> str:
+        first, relation, second = edge.reading()
+        return f"Edge added: {first.name} {relation} {second.name}."
+
+    def returned(edge: LineageEdge) -> str:
         # Back to the artifact whose page the edge was added from, else to its source.
-        redirect_to=lambda ends: _artifact_url(org, int(back) if back.isdigit() else ends[0].id),
-    )
+        return _artifact_url(org, int(back) if back.isdigit() else edge.source_id)
+
+    saved = save(form, add_edge, success=added, redirect_to=returned)
     if saved is not None:
         return saved
     return render_template("lineage/edge_form.html", org=org, form=form), form_status()
