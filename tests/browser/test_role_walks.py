@@ -31,32 +31,40 @@ ORG_NAME = "Northwind Logistics"
 WIDTHS = ["1440", "390"]
 
 
-def widths_with(known: dict[str, str]) -> list[Any]:
-    """The two widths, xfail where the fix belongs to another part of issue 15 (by width)."""
-    return [
-        pytest.param(w, marks=pytest.mark.xfail(reason=known[w], strict=False)) if w in known else w
-        for w in WIDTHS
-    ]
+# Every walk starts on the portfolio, whose chart wrappers and figure tables axe refuses today.
+PORTFOLIO = (
+    "charts: nested-interactive on the portfolio's chart wrappers; "
+    "phone: scrollable-region-focusable on its figure tables"
+)
 
 
-def finish(walk: Walk) -> None:
-    """Write the walk's clicks and page checks, then fail on a page that broke the rules."""
+def known(at_390: str, both: str = "") -> dict[str, str]:
+    """Why each width's page checks fail today, where the fix is another part of issue 15."""
+    at_1440 = "; ".join(filter(None, [PORTFOLIO, both]))
+    return {"1440": at_1440, "390": "; ".join(filter(None, [at_1440, at_390]))}
+
+
+def finish(walk: Walk, expected: str = "") -> None:
+    """Write the walk's clicks and page checks, then judge the pages it went through: a
+    problem another part of issue 15 fixes is an expected failure (xfail) until the merge;
+    the task's own assertions, made before, fail outright."""
     out = ARTIFACTS / "walks"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{walk.name}.json").write_text(
         json.dumps({"clicks": walk.clicks, "steps": walk.steps, "pages": walk.pages}, indent=1)
     )
+    if walk.problems and expected:
+        pytest.xfail(f"{expected} (seen: {'; '.join(walk.problems)})")
     assert not walk.problems, f"{walk.name}: " + "\n".join(walk.problems)
 
 
 # ---- PMO: approve a checkpoint from the review queue ---------------------------------------
 
 PMO_CHECKPOINT = "Route ETA prediction"  # its Evaluation phase waits, every criterion met
+PMO_KNOWN = known("phone: /reviews is 702 px wide at 390, its actions off screen")
 
 
-@pytest.mark.parametrize(
-    "width", widths_with({"390": "phone: /reviews is 702 px wide at 390, its actions off screen"})
-)
+@pytest.mark.parametrize("width", WIDTHS)
 def test_pmo_approves_a_checkpoint_from_reviews(walk, width):
     w = walk("pmo", width, "pmo-approves")
     page = w.page
@@ -73,7 +81,7 @@ def test_pmo_approves_a_checkpoint_from_reviews(walk, width):
     w.shot("done")
     assert page.url.endswith("/reviews"), page.url
     assert page.get_by_role("row").filter(has_text=PMO_CHECKPOINT).count() == 0
-    finish(w)
+    finish(w, PMO_KNOWN[width])
 
 
 # ---- leader: record a decision, then request the checkpoint it completes -------------------
@@ -81,6 +89,7 @@ def test_pmo_approves_a_checkpoint_from_reviews(walk, width):
 LEADER_INITIATIVE = "Parcel fraud scoring"
 # The Governance phase's last open criterion; the walk starts once it has been met.
 LAST_OPEN = "Human-in-the-loop controls for high-risk decisions"
+LEADER_KNOWN = known("phone: the organization, initiative and decision pages scroll sideways")
 
 
 def meet_last_open_criterion(site: Site) -> None:
@@ -98,10 +107,7 @@ def meet_last_open_criterion(site: Site) -> None:
         db.session.remove()
 
 
-@pytest.mark.parametrize(
-    "width",
-    widths_with({"390": "phone: the organization and initiative pages scroll sideways at 390"}),
-)
+@pytest.mark.parametrize("width", WIDTHS)
 def test_leader_records_a_decision_and_requests_a_checkpoint(walk, fresh_demo, width):
     meet_last_open_criterion(fresh_demo)
     w = walk("leader", width, "leader-decides")
@@ -123,12 +129,16 @@ def test_leader_records_a_decision_and_requests_a_checkpoint(walk, fresh_demo, w
     w.shot("requested")
     assert "/initiatives/" in page.url or "/checkpoints/" in page.url, page.url
     assert page.get_by_text(re.compile(r"requested|waiting", re.I)).count()
-    finish(w)
+    finish(w, LEADER_KNOWN[width])
 
 
 # ---- contributor: mark a criterion met from "Waiting on you", land back on it --------------
 
 CONTRIBUTOR_CRITERION = LAST_OPEN
+CONTRIBUTOR_KNOWN = known(
+    "phone: the initiative page is 598 px wide at 390",
+    both="crit: the Waiting-on-you link and Mark met land at the page's top, not on the criterion",
+)
 
 
 def in_view(page: Any, locator: Any) -> bool:
@@ -137,20 +147,7 @@ def in_view(page: Any, locator: Any) -> bool:
     return box is not None and box["y"] < size["height"] and box["y"] + box["height"] > 0
 
 
-@pytest.mark.parametrize(
-    "width",
-    [
-        pytest.param(
-            w,
-            marks=pytest.mark.xfail(
-                reason="crit: Waiting-on-you links and Mark met land at the page's top, "
-                "not on the criterion" + ("; phone: initiative page 598 px wide" * (w == "390")),
-                strict=False,
-            ),
-        )
-        for w in WIDTHS
-    ],
-)
+@pytest.mark.parametrize("width", WIDTHS)
 def test_contributor_marks_a_criterion_met_from_waiting_on_you(walk, width):
     w = walk("contributor", width, "contributor-meets")
     page = w.page
@@ -166,15 +163,15 @@ def test_contributor_marks_a_criterion_met_from_waiting_on_you(walk, width):
     assert criterion.get_by_text("Analysts confirm every flag (SOP-17).").count()
     if not in_view(page, criterion):
         w.problems.append("after Mark met the criterion is not in view")
-    finish(w)
+    finish(w, CONTRIBUTOR_KNOWN[width])
 
 
 # ---- auditor: export the decision log and verify it ----------------------------------------
 
+AUDITOR_KNOWN = known("phone: the organization page and the decision log scroll sideways")
 
-@pytest.mark.parametrize(
-    "width", widths_with({"390": "phone: the decision log is 625 px wide at 390"})
-)
+
+@pytest.mark.parametrize("width", WIDTHS)
 def test_auditor_exports_and_verifies_the_decision_log(walk, width, tmp_path):
     w = walk("auditor", width, "auditor-verifies")
     page = w.page
@@ -192,4 +189,4 @@ def test_auditor_exports_and_verifies_the_decision_log(walk, width, tmp_path):
     # What the auditor then runs offline on the export, against the anchor the page shows.
     result = verify.verify_file(export, verify.parse_anchor(anchor))
     assert result.ok, result
-    finish(w)
+    finish(w, AUDITOR_KNOWN[width])
