@@ -24,7 +24,7 @@ from governance.maturity.models import Kpi, Objective
 from governance.people.models import User
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.risks.models import Risk
-from tests.browser.conftest import (
+from tests.browser.harness import (
     ARTIFACTS,
     PHONE,
     WIDE,

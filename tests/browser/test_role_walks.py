@@ -25,7 +25,7 @@ from governance.gates import criteria
 from governance.gates.models import ExitCriterion, Phase
 from governance.people.models import User
 from governance.portfolio.models import Initiative
-from tests.browser.conftest import ARTIFACTS, Site, Walk
+from tests.browser.harness import ARTIFACTS, Site, Walk
 
 ORG_NAME = "Northwind Logistics"
 WIDTHS = ["1440", "390"]

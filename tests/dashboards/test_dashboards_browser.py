@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -14,18 +13,9 @@ from werkzeug.serving import make_server
 from governance.dashboards import figures as dashboards
 from governance.extensions import db as _db
 from governance.portfolio.seed import DEMO_PASSWORD, load_demo
+from tests.browser.harness import ARGS, ARTIFACTS, CHROMIUM
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-gpu",
-]
 pytestmark = pytest.mark.skipif(
     shutil.which(CHROMIUM) is None, reason="Chromium missing: `make test` installs it"
 )
