@@ -26,10 +26,14 @@ from tests.conftest import PG_URL, create_worker_database, new_app
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if shutil.which(CHROMIUM) is None:
-        skip = pytest.mark.skip(reason="Chromium missing: `make test` installs it")
-        for item in items:
-            if "tests/browser/" in str(item.fspath):
+    skip = pytest.mark.skip(reason="Chromium missing: `make test` installs it")
+    # Under `pytest -n N --dist loadgroup` the browser tests share one worker, so the demo is
+    # loaded once per run instead of once per worker (no effect under the default --dist load).
+    group = pytest.mark.xdist_group("browser")
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(group)
+            if shutil.which(CHROMIUM) is None:
                 item.add_marker(skip)
 
 
