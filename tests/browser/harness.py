@@ -147,9 +147,9 @@ def wait_for_figures(page: Any) -> None:
         )
 
 
-def screenshot(page: Any, name: str) -> None:
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 # ---- the click counter -------------------------------------------------------------------
@@ -200,7 +200,8 @@ class Walk:
             )
 
     def shot(self, label: str) -> None:
-        screenshot(self.page, f"walk-{self.name}-{label}")
+        """What the person sees at this step: the window, not the whole page."""
+        screenshot(self.page, f"walk-{self.name}-{label}", full_page=False)
 
 
 def _describe(locator: Any) -> str:
