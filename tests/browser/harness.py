@@ -42,6 +42,7 @@ ROLE_EMAILS = {
     "admin": "admin@example.com",
 }
 SERIOUS = ("serious", "critical")
+TIMEOUT_MS = 120_000
 
 
 # ---- the server -------------------------------------------------------------------------
@@ -81,6 +82,10 @@ def sign_in(browser: Any, base: str, role: str | None, viewport: dict[str, int])
     """A new page at `viewport` in a context of its own, signed in as the demo's `role`
     through the login form (None: nobody signed in). Close it with `page.context.close()`."""
     context = browser.new_context(viewport=viewport, base_url=base)
+    # A fresh copy's first portfolio computes every roll-up; on a busy 2-core machine running
+    # PostgreSQL that passed Playwright's 30 s default.
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.errors = []  # console errors and uncaught exceptions, for the tests that check them
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
@@ -143,7 +148,7 @@ def wait_for_figures(page: Any) -> None:
         page.wait_for_function(
             "() => [...document.querySelectorAll('.figure-plot')]"
             ".every(el => el.dataset.drawn !== undefined)",
-            timeout=30_000,
+            timeout=TIMEOUT_MS,
         )
 
 
