@@ -144,23 +144,22 @@ def demo_values() -> dict[str, Any]:
         sa.select(Program).filter_by(organization_id=org.id).order_by(Program.id)
     )
     auditor = db.session.scalar(sa.select(User).filter_by(email="auditor@example.com"))
-    found = {
-        "slug": org.slug,
-        "initiative_id": initiative.id,
-        "phase_id": phase.id,
-        "criterion_id": criterion and criterion.id,
-        "gate_id": gate and gate.id,
-        "checkpoint_id": pending and pending.id,
-        "seq": decision and decision.seq,
-        "artifact_id": model and model.id,
-        "deployment_id": deployment and deployment.id,
-        "edge_id": edge and edge.id,
-        "risk_id": risk and risk.id,
-        "objective_id": objective and objective.id,
-        "kpi_id": kpi and kpi.id,
-        "program_id": program and program.id,
-        "user_id": auditor and auditor.id,
+    records = {
+        "criterion_id": criterion,
+        "gate_id": gate,
+        "checkpoint_id": pending,
+        "artifact_id": model,
+        "deployment_id": deployment,
+        "edge_id": edge,
+        "risk_id": risk,
+        "objective_id": objective,
+        "kpi_id": kpi,
+        "program_id": program,
+        "user_id": auditor,
     }
+    found: dict[str, Any] = {name: record and record.id for name, record in records.items()}
+    found.update(slug=org.slug, initiative_id=initiative.id, phase_id=phase.id)
+    found["seq"] = decision and decision.seq
     missing = [name for name, value in found.items() if value is None]
     assert not missing, f"the demo has no record for {missing}"
     return found
