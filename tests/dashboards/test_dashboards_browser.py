@@ -5,24 +5,14 @@ shows no error, the drawn numbers match the tables, and screenshots go to tests/
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from governance.dashboards import figures as dashboards
 from governance.portfolio.seed import DEMO_PASSWORD
+from tests.browser.harness import ARGS, ARTIFACTS, CHROMIUM
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-gpu",
-]
 pytestmark = pytest.mark.skipif(
     shutil.which(CHROMIUM) is None, reason="Chromium missing: `make test` installs it"
 )

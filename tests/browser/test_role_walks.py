@@ -1,0 +1,192 @@
+"""Each role's main task on the demo, end to end in Chromium, at 1440 and 390 px wide (issue 15,
+"Done when"): the PMO approves a checkpoint from /reviews; the leader records a decision and
+requests a checkpoint; the contributor marks a criterion met from "Waiting on you" and lands
+back on it; the auditor exports the decision log and verifies it.
+
+Every walk starts on the portfolio, where signing in lands, and counts its clicks (`Walk`);
+each page it reaches must not scroll sideways and must show no serious axe violation. The
+counts and what each page scored go to tests/artifacts/walks/<walk>.json, the screenshots to
+tests/artifacts/walk-<walk>-<step>.png. Locators are roles and accessible names, so a walk
+follows the page when its layout changes."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from governance import verify
+from governance.audit import acting_as
+from governance.extensions import db
+from governance.gates import criteria
+from governance.gates.models import ExitCriterion, Phase
+from governance.people.models import User
+from governance.portfolio.models import Initiative
+from tests.browser.harness import ARTIFACTS, Site, Walk
+
+ORG_NAME = "Northwind Logistics"
+WIDTHS = ["1440", "390"]
+
+
+# Every walk starts on the portfolio, whose chart wrappers and figure tables axe refuses today
+# (a walk runs axe at 390; the sweep runs it on every page at both widths).
+PORTFOLIO = (
+    "charts: nested-interactive on the portfolio's chart wrappers; "
+    "phone: scrollable-region-focusable on its figure tables, 404 px wide at 390"
+)
+
+
+def known(at_390: str, both: str = "") -> dict[str, str]:
+    """Why each width's page checks fail today, where the fix is another part of issue 15."""
+    return {"1440": both, "390": "; ".join(filter(None, [PORTFOLIO, both, at_390]))}
+
+
+def finish(walk: Walk, expected: str = "") -> None:
+    """Write the walk's clicks and page checks, then judge the pages it went through: a
+    problem another part of issue 15 fixes is an expected failure (xfail) until the merge;
+    the task's own assertions, made before, fail outright."""
+    out = ARTIFACTS / "walks"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{walk.name}.json").write_text(
+        json.dumps({"clicks": walk.clicks, "steps": walk.steps, "pages": walk.pages}, indent=1)
+    )
+    if walk.problems and expected:
+        pytest.xfail(f"{expected} (seen: {'; '.join(walk.problems)})")
+    assert not walk.problems, f"{walk.name}: " + "\n".join(walk.problems)
+
+
+# ---- PMO: approve a checkpoint from the review queue ---------------------------------------
+
+PMO_CHECKPOINT = "Route ETA prediction"  # its Evaluation phase waits, every criterion met
+PMO_KNOWN = known("phone: /reviews is 702 px wide at 390, its actions off screen")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pmo_approves_a_checkpoint_from_reviews(walk, width):
+    w = walk("pmo", width, "pmo-approves")
+    page = w.page
+    w.click(page.get_by_role("link", name="Reviews", exact=True).first)
+    w.shot("reviews")
+    row = page.get_by_role("row").filter(has_text=PMO_CHECKPOINT)
+    w.click(row.get_by_role("link", name=re.compile(r"^Approve")))
+    approve = page.get_by_role("radio", name="Approve")
+    if not approve.is_checked():
+        w.click(approve)
+    page.get_by_label("Comment").fill("Evaluation evidence reviewed: approved.")
+    w.shot("decide")
+    w.click(page.get_by_role("button", name=re.compile(r"Record decision|Approve")))
+    w.shot("done")
+    assert page.url.endswith("/reviews"), page.url
+    assert page.get_by_role("row").filter(has_text=PMO_CHECKPOINT).count() == 0
+    finish(w, PMO_KNOWN[width])
+
+
+# ---- leader: record a decision, then request the checkpoint it completes -------------------
+
+LEADER_INITIATIVE = "Parcel fraud scoring"
+# The Governance phase's last open criterion; the walk starts once it has been met.
+LAST_OPEN = "Human-in-the-loop controls for high-risk decisions"
+LEADER_KNOWN = known("phone: the organization, initiative and decision pages scroll sideways")
+
+
+def meet_last_open_criterion(site: Site) -> None:
+    with site.app.app_context():
+        initiative = db.session.scalar(sa.select(Initiative).filter_by(name=LEADER_INITIATIVE))
+        criterion = db.session.scalar(
+            sa.select(ExitCriterion)
+            .join(ExitCriterion.phase)
+            .where(ExitCriterion.title == LAST_OPEN, Phase.initiative_id == initiative.id)
+        )
+        contributor = db.session.scalar(sa.select(User).filter_by(email="contributor@example.com"))
+        with acting_as(contributor.id):
+            criteria.mark_met(criterion, contributor, evidence_text="Analysts confirm each flag.")
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_leader_records_a_decision_and_requests_a_checkpoint(walk, fresh_demo, width):
+    meet_last_open_criterion(fresh_demo)
+    w = walk("leader", width, "leader-decides")
+    page = w.page
+    w.click(page.get_by_role("link", name=ORG_NAME, exact=True).first)
+    w.click(page.get_by_role("link", name=LEADER_INITIATIVE, exact=True).first)
+    w.click(page.get_by_role("link", name="Record a decision").first)
+    page.get_by_label(re.compile(r"^Title")).fill("Keep analysts in the loop for every held parcel")
+    page.get_by_label(re.compile(r"^Context")).fill("Flags hold parcels; a wrong hold costs a day.")
+    page.get_by_label(re.compile(r"^Decision \(")).fill("An analyst confirms every flag first.")
+    w.shot("decision-form")
+    w.click(page.get_by_role("button", name=re.compile(r"^Record")))
+    assert page.get_by_role("heading", name=re.compile("Keep analysts in the loop")).count()
+    w.shot("decision")
+    w.click(page.get_by_role("link", name=LEADER_INITIATIVE, exact=True).first)
+    w.click(page.get_by_role("link", name="Request checkpoint").first)
+    page.get_by_label(re.compile("Note for the reviewer")).fill("Governance criteria all met.")
+    w.click(page.get_by_role("button", name="Request checkpoint"))
+    w.shot("requested")
+    assert "/initiatives/" in page.url or "/checkpoints/" in page.url, page.url
+    assert page.get_by_text(re.compile(r"requested|waiting", re.I)).count()
+    finish(w, LEADER_KNOWN[width])
+
+
+# ---- contributor: mark a criterion met from "Waiting on you", land back on it --------------
+
+CONTRIBUTOR_CRITERION = LAST_OPEN
+CONTRIBUTOR_KNOWN = known(
+    "phone: the initiative page is 598 px wide at 390",
+    both="crit: the Waiting-on-you link and Mark met land at the page's top, not on the criterion",
+)
+
+
+def in_view(page: Any, locator: Any) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] < size["height"] and box["y"] + box["height"] > 0
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_contributor_marks_a_criterion_met_from_waiting_on_you(walk, width):
+    w = walk("contributor", width, "contributor-meets")
+    page = w.page
+    waiting = page.get_by_role("region", name="Waiting on you")
+    w.click(waiting.get_by_role("link", name=CONTRIBUTOR_CRITERION).first)
+    w.shot("initiative")
+    criterion = page.locator("[id^=criterion-]").filter(has_text=CONTRIBUTOR_CRITERION).first
+    w.click(criterion.get_by_role("link", name=re.compile(r"^Mark met")))
+    page.get_by_label("Evidence", exact=True).fill("Analysts confirm every flag (SOP-17).")
+    w.click(page.get_by_role("button", name="Mark met"))
+    w.shot("done")
+    criterion = page.locator("[id^=criterion-]").filter(has_text=CONTRIBUTOR_CRITERION).first
+    assert criterion.get_by_text("Analysts confirm every flag (SOP-17).").count()
+    if not in_view(page, criterion):
+        w.problems.append("after Mark met the criterion is not in view")
+    finish(w, CONTRIBUTOR_KNOWN[width])
+
+
+# ---- auditor: export the decision log and verify it ----------------------------------------
+
+AUDITOR_KNOWN = known("phone: the organization page and the decision log scroll sideways")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_auditor_exports_and_verifies_the_decision_log(walk, width, tmp_path):
+    w = walk("auditor", width, "auditor-verifies")
+    page = w.page
+    w.click(page.get_by_role("link", name=ORG_NAME, exact=True).first)
+    w.click(page.get_by_role("link", name="Decision log").first)
+    w.shot("log")
+    with page.expect_download() as download:
+        w.click(page.get_by_role("link", name=re.compile(r"^JSONL")), navigates=False)
+    export = tmp_path / "log.jsonl"
+    download.value.save_as(export)
+    w.click(page.get_by_role("link", name=re.compile(r"^Verify")))
+    w.shot("verified")
+    assert page.get_by_role("status").filter(has_text="Intact").count()
+    anchor = page.get_by_label(re.compile("Anchor")).input_value()
+    # What the auditor then runs offline on the export, against the anchor the page shows.
+    result = verify.verify_file(export, verify.parse_anchor(anchor))
+    assert result.ok, result
+    finish(w, AUDITOR_KNOWN[width])
