@@ -9,7 +9,6 @@ from typing import Any
 from flask import request, url_for
 from flask_login import current_user
 
-from governance.extensions import db
 from governance.gates.rules import RecordRef
 from governance.permissions import Action, can
 
