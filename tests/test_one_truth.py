@@ -156,7 +156,8 @@ def check_every_place(app: Any, db: Any, token_for: Any, as_user: Any) -> None:
         slug = slugs[initiative.organization_id]
         own = [(p, ids) for p, ids in phases if p.initiative_id == initiative.id]
         html = browser.get(f"/orgs/{slug}/initiatives/{initiative.id}").get_data(as_text=True)
-        timeline = html[html.index('class="timeline"') : html.index("</ol>")]
+        start = html.index('class="timeline"')
+        timeline = html[start : html.index("</ol>", start)]
         counts = [tuple(map(int, m)) for m in re.findall(r"(\d+)/(\d+) criteria", timeline)]
         expected_counts = [(sum(1 for c in ids if state[c] != OPEN), len(ids)) for _p, ids in own]
         differ(f"initiative page {initiative.name}", counts, expected_counts)

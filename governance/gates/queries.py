@@ -23,8 +23,8 @@ from governance.gates.approvals import (
     approved_snapshots,
 )
 from governance.gates.assessment import CriterionState, RuleResults, assess, subject_of
-from governance.gates.checkpoints import note_open_criteria
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
+from governance.gates.offers import note_open_criteria
 from governance.gates.rules import load_rules
 from governance.people.models import User
 from governance.permissions import checkpoints_to_decide
@@ -140,7 +140,9 @@ def page_ids(where: list[Any], keyset: Any | None, limit: int) -> Any:
     return chosen.scalar_subquery()
 
 
-def _queue_rows(scope: list[Any], today: date, keyset: Any | None, limit: int) -> list[QueueRow]:
+def _queue_rows(
+    scope: list[Any], today: date, keyset: Any | None, limit: int, *, to_decide: bool = True
+) -> list[QueueRow]:
     requester = aliased(User)
     open_count = _open_evidence_count().label("open")
     chosen = page_ids([Checkpoint.status == CheckpointStatus.PENDING, *scope], keyset, limit)
@@ -167,7 +169,8 @@ def _queue_rows(scope: list[Any], today: date, keyset: Any | None, limit: int) -
                 int(open_count or 0),
             )
         )
-    note_open_criteria([row.checkpoint for row in rows])  # what `offer` asks per row
+    if to_decide:  # what `offer` asks of each row's Approve…; one's own requests offer none
+        note_open_criteria([row.checkpoint for row in rows])
     return rows
 
 
@@ -176,7 +179,7 @@ def review_queue(
 ) -> list[QueueRow]:
     """Pending checkpoints the user may decide (oldest first), or, with `mine`, the ones they
     requested and wait on someone else."""
-    return _queue_rows(_queue_scope(user, mine), today, None, limit)
+    return _queue_rows(_queue_scope(user, mine), today, None, limit, to_decide=not mine)
 
 
 def review_queue_page(
@@ -195,7 +198,7 @@ def review_queue_page(
     scope = _queue_scope(user, mine, organization_id, everyone)
     keyset = after_checkpoint(after, *scope) if after is not None else None
     bad_cursor = after is not None and keyset is None
-    rows = _queue_rows(scope, today, keyset, limit + 1)
+    rows = _queue_rows(scope, today, keyset, limit + 1, to_decide=not mine)
     more = len(rows) > limit
     rows = rows[:limit]
     total = db.session.scalar(

@@ -249,6 +249,7 @@ def confirm_remove_edge(slug: str, edge_id: int) -> ResponseReturnValue:
         )
     return confirmation(
         title="Remove this lineage edge?",
+        org=org,
         what=f"{source.name} → {target.name} ({label(edge.kind)}).",
         consequences=consequences,
         action=url_for("lineage.remove_edge", slug=org.slug, edge_id=edge.id),

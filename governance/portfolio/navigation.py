@@ -1,7 +1,8 @@
 """The organization's navigation bar: one registry of its places, read by one partial.
 
 Every HTML page under /orgs/<slug>/ shows the bar (templates/_org_nav.html, included by
-base.html when the page has an `org`). A later area adds its place with one line here:
+base.html when the page has an `org`; web/templating.py's `org_nav` turns these places into
+links for the signed-in person). A later area adds its place with one line here:
 
     place("Operations", "operations.index", "operations.*")
 
@@ -14,11 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request, url_for
-from flask_login import current_user
-
-from governance.permissions import Action, can
-from governance.portfolio.models import Organization
+from governance.permissions import Action
 
 
 @dataclass(frozen=True)
@@ -27,13 +24,6 @@ class Place:
     endpoint: str  # the place's own page; it takes the organization's slug alone
     within: frozenset[str]  # endpoints, or "blueprint.*", that count as in this place
     action: Action = Action.READ  # shown only to those who may do this in the organization
-
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    url: str
-    current: bool
 
 
 PLACES: list[Place] = []
@@ -51,6 +41,7 @@ place(
     "organizations.show",
     "organizations.edit",
     "organizations.members",
+    "organizations.confirm_remove_member",
     "organizations.create_program",
     "organizations.edit_program",
 )
@@ -82,13 +73,3 @@ def current_place(endpoint: str | None, places: list[Place] | None = None) -> Pl
             return candidate
     blueprint = endpoint.rsplit(".", 1)[0] + ".*"
     return next((p for p in places if blueprint in p.within), None)
-
-
-def org_nav(org: Organization) -> list[NavItem]:
-    """The bar's items for the signed-in person on this request's page."""
-    here = current_place(request.endpoint)
-    return [
-        NavItem(p.label, url_for(p.endpoint, slug=org.slug), p is here)
-        for p in PLACES
-        if can(current_user, p.action, org)
-    ]

@@ -283,6 +283,7 @@ def confirm_remove_member(slug: str, user_id: int) -> ResponseReturnValue:
     name = member.user.name
     return confirmation(
         title=f"Remove {name} from {org.name}?",
+        org=org,
         what=f"{name} ({member.user.email}) has the role {label(member.role)} in {org.name}.",
         consequences=[
             f"{name} can no longer see or act on anything in {org.name}, "

@@ -6,6 +6,7 @@ so the strict Content-Security-Policy stays as it is."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
@@ -23,10 +24,12 @@ def confirmation(
     cancel: str,
     fields: Mapping[str, str] | None = None,
     refusal: str | None = None,
+    org: Any = None,
 ) -> ResponseReturnValue:
     """The confirmation page. `action` is the POST endpoint's URL, `fields` its hidden form
     fields, `cancel` where Cancel goes unless the link carried a safe `next`. A `refusal`
-    (the action cannot be taken) shows the reason instead of the Confirm button."""
+    (the action cannot be taken) shows the reason instead of the Confirm button; `org` puts
+    the page in its organization (the bar and the breadcrumbs)."""
     return render_template(
         "confirm.html",
         title=title,
@@ -37,4 +40,5 @@ def confirmation(
         fields=dict(fields or {}),
         cancel=back_to(cancel),
         refusal=refusal,
+        org=org,
     )

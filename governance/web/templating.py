@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from governance.enums import PHASE_TITLES, PhaseKind, label
 from governance.permissions import Action, can, offer
-from governance.portfolio.navigation import org_nav
+from governance.portfolio.models import Organization
+from governance.portfolio.navigation import PLACES, current_place
 from governance.web import formats
 from governance.web.links import back_to_here, record_url
 
@@ -36,3 +38,20 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = formats.when
     app.jinja_env.filters["number"] = formats.number
     app.jinja_env.filters["percent"] = formats.percent
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def org_nav(org: Organization) -> list[NavItem]:
+    """The organization bar's items for the signed-in person on this request's page."""
+    here = current_place(request.endpoint)
+    return [
+        NavItem(p.label, url_for(p.endpoint, slug=org.slug), p is here)
+        for p in PLACES
+        if can(current_user, p.action, org)
+    ]

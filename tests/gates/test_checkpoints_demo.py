@@ -50,13 +50,28 @@ def test_the_pmo_approves_from_a_non_empty_queue_in_two_clicks(demo, app, db):
     assert eta.status == CheckpointStatus.APPROVED
 
 
-def test_the_overdue_checkpoint_with_a_reopened_criterion_cannot_be_approved(demo, app):
+def test_the_overdue_checkpoint_with_a_reopened_criterion_cannot_be_approved(demo, app, db):
     client = app.test_client(user=demo["pmo@example.com"])
-    html = client.get("/reviews").get_data(as_text=True)
-    first = re.findall(r'href="([^"]*outcome=approved[^"]*)"', html)[0].replace("&amp;", "&")
-    page = client.get(first).get_data(as_text=True)
-    assert "Approval will be refused" in page
-    action = re.search(r'<form method="post" action="([^"]*/decide)"', page).group(1)
+    reopened = db.session.scalar(
+        sa.select(Checkpoint)
+        .join(Phase, Checkpoint.phase_id == Phase.id)
+        .join(ExitCriterion, ExitCriterion.phase_id == Phase.id)
+        .where(
+            Checkpoint.status == CheckpointStatus.PENDING,
+            ExitCriterion.title == "Alerts routed to a named owner",
+        )
+    )
+    reason = "1 criterion open: Alerts routed to a named owner"
+    queue = client.get("/reviews").get_data(as_text=True)
+    # The queue offers no Approve… link for it: a disabled control says why.
+    assert f"checkpoints/{reopened.id}?outcome=approved" not in queue
+    assert f'id="approve-{reopened.id}-why">{reason}</span>' in queue
+    page = client.get(f"/orgs/northwind-logistics/checkpoints/{reopened.id}?outcome=approved")
+    html = page.get_data(as_text=True)
+    approve = re.search(r'<input aria-describedby="approve-why"([^>]*)>', html).group(1)
+    assert " disabled " in approve and 'value="approved"' in approve
+    assert f'<span class="why-not" id="approve-why">{reason}</span>' in html
+    action = re.search(r'<form method="post" action="([^"]*/decide)"', html).group(1)
     refused = client.post(action, data={"outcome": "approved"})
     assert refused.status_code == 400
     assert "1 exit criterion is still open: Alerts routed to a named owner" in refused.get_data(

@@ -24,6 +24,8 @@ PLACE_OF = {
     "organizations.show": "Overview",
     "organizations.edit": "Overview",
     "organizations.members": "Overview",
+    "organizations.confirm_remove_member": "Overview",
+    "lineage.confirm_remove_edge": "Lineage",
     "organizations.create_program": "Overview",
     "organizations.edit_program": "Overview",
     "organizations.initiatives": "Initiatives",
@@ -67,7 +69,12 @@ PLACE_OF = {
     "dashboards.organization": "Dashboard",
 }
 # Organization URLs that answer a file, not a page: no bar there.
-FILES = {"dashboards.organization_csv", "decisions.export", "decisions.verifier"}
+FILES = {
+    "dashboards.organization_csv",
+    "dashboards.organization_json",
+    "decisions.export",
+    "decisions.verifier",
+}
 BAR = [
     "Overview",
     "Initiatives",
