@@ -80,7 +80,9 @@ def test_a_decider_reaches_the_decision_form(scene):
     _app, ids, _users = scene
     html = _get(scene, "pmo", "/orgs/acme-freight/reviews")
     assert "1 pending checkpoint you may decide in Acme Freight" in html
-    assert f"/orgs/acme-freight/checkpoints/{ids['checkpoint']}#decide" in html
+    # The same actions as on /reviews: Review, and Approve… (or why not yet).
+    assert f"/orgs/acme-freight/checkpoints/{ids['checkpoint']}?back=reviews#decide" in html
+    assert "Approve…" in html
 
 
 def test_the_initiatives_page_lists_what_the_overview_counts(scene):
