@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,7 +50,7 @@ def fresh_demo(live_demo: LiveDemo, database_template: str, worker_dir: Any) -> 
         snapshot.restore_postgres(live_demo.database_url)
     else:
         assert snapshot.path is not None
-        replace_sqlite(snapshot.path, live_demo.database_url.removeprefix("sqlite:///"))
+        replace_sqlite(snapshot.path, Path(live_demo.database_url.removeprefix("sqlite:///")))
     return live_demo
 
 
