@@ -154,13 +154,15 @@ class Walk:
             self.page.wait_for_load_state()
             self.check()
 
-    def check(self) -> None:
+    def check(self, *, axe: bool = True) -> None:
+        """Judge the page reached (once per path); `axe=False` where the sweep already ran
+        axe on this very page (the portfolio every walk starts on)."""
         path = self.page.url.split("#")[0]
         if any(seen["url"] == path for seen in self.pages):
             return
         wait_for_figures(self.page)
         seen: dict[str, Any] = {"url": path, **widths(self.page), "axe": {}}
-        if seen["innerWidth"] < WIDE["width"]:
+        if axe and seen["innerWidth"] < WIDE["width"]:
             seen["axe"] = serious_violations(self.page, contrast=False)
         self.pages.append(seen)
         for rule, count in seen["axe"].items():

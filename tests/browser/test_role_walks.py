@@ -61,6 +61,14 @@ def test_pmo_approves_a_checkpoint_from_reviews(walk, width):
     page = w.page
     w.click(page.get_by_role("link", name="Reviews", exact=True).first)
     w.shot("reviews")
+    # The queue's Approve and Review buttons are on screen (sideways: the page never scrolls).
+    buttons = page.locator("table.queue a.button")
+    assert buttons.count() >= 2  # the PMO has checkpoints to decide in the demo
+    for button in buttons.all():
+        box = button.bounding_box()
+        assert box is not None
+        if box["x"] < 0 or box["x"] + box["width"] > page.viewport_size["width"]:
+            w.problems.append(f"/reviews: {button.inner_text()} is off screen")
     row = page.get_by_role("row").filter(has_text=PMO_CHECKPOINT)
     w.click(row.get_by_role("link", name=re.compile(r"^Approve")))
     decide = page.locator("#decide")
