@@ -1,6 +1,6 @@
 """The browser suite's fixtures: the demo served by the shared `live_demo` (tests/conftest.py:
 built once per xdist worker, restored cheaply, one server per module) and one Debian Chromium
-per session driven by Playwright (the tools are in harness.py).
+per worker driven by Playwright (`browser`, tests/conftest.py; the tools are in harness.py).
 
 The sweep only reads. A walk changes data, so `fresh_demo` puts the demo back into the
 module's served database before each walk (the same restore `live_demo` itself does)."""
@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from governance import rollups
 from governance.extensions import db as _db
-from tests.browser.harness import ARGS, CHROMIUM, VIEWPORTS, Walk, sign_in
+from tests.browser.harness import CHROMIUM, VIEWPORTS, Walk, sign_in
 from tests.conftest import (
     PG_URL,
     LiveDemo,
@@ -52,17 +51,6 @@ def fresh_demo(live_demo: LiveDemo, database_template: str, worker_dir: Any) -> 
         assert snapshot.path is not None
         replace_sqlite(snapshot.path, Path(live_demo.database_url.removeprefix("sqlite:///")))
     return live_demo
-
-
-# ---- the browser -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

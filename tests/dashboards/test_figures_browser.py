@@ -20,7 +20,7 @@ from governance.lineage.models import LineageEdge
 from governance.people.operations import find_user
 from governance.portfolio import operations as portfolio
 from governance.portfolio.seed import DEMO_PASSWORD
-from tests.dashboards.test_dashboards_browser import ARGS, CHROMIUM
+from tests.dashboards.test_dashboards_browser import CHROMIUM
 
 sync_api = pytest.importorskip("playwright.sync_api")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -65,14 +65,6 @@ def server(live_demo):
         _db.session.commit()
         _db.session.remove()
     return live_demo.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser, server, size="desktop", email="admin@example.com"):
