@@ -684,3 +684,21 @@ def user_in_role(world: dict[str, Any]) -> Callable[[str], User | None]:
         return None if role == "anonymous" else world["users"][role]
 
     return pick
+
+
+# ---- the browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Debian Chromium per xdist worker, driven by Playwright, for every browser test.
+    One, shared: Playwright's sync API keeps an event loop for as long as it runs, and a second
+    `sync_playwright()` in the same process (a module's own) refuses to start beside it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.harness import ARGS, CHROMIUM
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()

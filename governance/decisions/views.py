@@ -41,6 +41,7 @@ from governance.permissions import Action, can
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.web.helpers import Flash, form_status, save
 from governance.web.inputs import query_int
+from governance.web.links import back_to, safe_return
 
 bp = Blueprint("decisions", __name__, url_prefix="/orgs/<slug>/decisions")
 
@@ -158,10 +159,14 @@ def create(slug: str) -> ResponseReturnValue:
             **_list_values(form),
         )
 
-    saved = save(form, record, success=_recorded, redirect_to=lambda entry: _url(org, entry))
+    # Recorded from an initiative's page, the form returns there (its `next`); else to the entry.
+    saved = save(
+        form, record, success=_recorded, redirect_to=lambda entry: back_to(_url(org, entry))
+    )
     if saved is not None:
         return saved
-    return render_template("decisions/form.html", org=org, form=form), form_status()
+    back = safe_return(request.form.get("next") or request.args.get("next"))
+    return render_template("decisions/form.html", org=org, form=form, back=back), form_status()
 
 
 def _recorded(entry: Decision) -> Flash:

@@ -6,15 +6,11 @@ the suite runs), screenshots, and `Walk`, the click counter of the role walks.""
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from flask import Flask
-from werkzeug.serving import make_server
 
 from governance.portfolio.seed import DEMO_PASSWORD
 
@@ -43,36 +39,6 @@ ROLE_EMAILS = {
 }
 SERIOUS = ("serious", "critical")
 TIMEOUT_MS = 120_000
-
-
-# ---- the server -------------------------------------------------------------------------
-
-
-class LiveServer:
-    """A threaded WSGI server on a free port whose app a fixture swaps."""
-
-    def __init__(self) -> None:
-        self.app: Flask | None = None
-        self.httpd = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        assert self.app is not None, "no demo site is being served"
-        return self.app(environ, start_response)
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.thread.join(timeout=10)
-
-
-@dataclass
-class Site:
-    """A copy of the demo being served: `url` to browse, `app` to read or prepare data."""
-
-    url: str
-    app: Flask
 
 
 # ---- signing in ----------------------------------------------------------------------------
@@ -188,13 +154,15 @@ class Walk:
             self.page.wait_for_load_state()
             self.check()
 
-    def check(self) -> None:
+    def check(self, *, axe: bool = True) -> None:
+        """Judge the page reached (once per path); `axe=False` where the sweep already ran
+        axe on this very page (the portfolio every walk starts on)."""
         path = self.page.url.split("#")[0]
         if any(seen["url"] == path for seen in self.pages):
             return
         wait_for_figures(self.page)
         seen: dict[str, Any] = {"url": path, **widths(self.page), "axe": {}}
-        if seen["innerWidth"] < WIDE["width"]:
+        if axe and seen["innerWidth"] < WIDE["width"]:
             seen["axe"] = serious_violations(self.page, contrast=False)
         self.pages.append(seen)
         for rule, count in seen["axe"].items():

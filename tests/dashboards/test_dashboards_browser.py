@@ -10,7 +10,7 @@ import pytest
 
 from governance.dashboards import figures as dashboards
 from governance.portfolio.seed import DEMO_PASSWORD
-from tests.browser.harness import ARGS, ARTIFACTS, CHROMIUM
+from tests.browser.harness import ARTIFACTS, CHROMIUM
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
@@ -21,14 +21,6 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def server(live_demo):
     return live_demo.url
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _signed_in_page(browser, server, email):

@@ -9,11 +9,9 @@ from __future__ import annotations
 import itertools
 import random
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from governance.enums import ArtifactKind, EdgeKind
 from governance.extensions import db as _db
@@ -21,9 +19,8 @@ from governance.lineage import operations as ops
 from governance.lineage.models import LineageEdge
 from governance.people.operations import find_user
 from governance.portfolio import operations as portfolio
-from governance.portfolio.seed import DEMO_PASSWORD, load_demo
-from tests.conftest import module_app
-from tests.dashboards.test_dashboards_browser import ARGS, CHROMIUM
+from governance.portfolio.seed import DEMO_PASSWORD
+from tests.dashboards.test_dashboards_browser import CHROMIUM
 
 sync_api = pytest.importorskip("playwright.sync_api")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -61,26 +58,13 @@ def _big_graph() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(database_template, tmp_path_factory):
-    with module_app(database_template, tmp_path_factory, "figures", SERVER_NAME=None) as app:
-        load_demo()
+def server(live_demo):
+    """The shared demo served for this module, plus the generated graph in an org of its own."""
+    with live_demo.app.app_context():
         _big_graph()
         _db.session.commit()
         _db.session.remove()
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{httpd.server_port}"
-        httpd.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
+    return live_demo.url
 
 
 def _page(browser, server, size="desktop", email="admin@example.com"):
@@ -183,12 +167,9 @@ def test_an_artifacts_graph_has_no_collisions_either(browser, server):
     page.close()
 
 
-AXE_PAGES = [
-    "/",
-    "/orgs/northwind-logistics/dashboard",
-    "/orgs/northwind-logistics/lineage",
-    f"/orgs/{BIG}/lineage",
-]
+# The demo's portfolio, dashboard and lineage pages are swept with every axe rule at both
+# widths (tests/browser/test_page_sweep.py); here only the generated graph, which the demo lacks.
+AXE_PAGES = [f"/orgs/{BIG}/lineage"]
 
 
 @pytest.mark.parametrize("path", AXE_PAGES)

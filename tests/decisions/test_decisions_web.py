@@ -122,6 +122,28 @@ def test_recording_shows_the_entry_with_its_hashes(world, as_user, db):
 
 
 @pytest.mark.parametrize(
+    ("given", "lands"),
+    [
+        (
+            "/orgs/acme-freight/initiatives/7#decisions-h",
+            "/orgs/acme-freight/initiatives/7#decisions-h",
+        ),
+        ("//evil.example/x", None),  # another site: refused, the entry's page instead
+        ("https://evil.example/x", None),
+    ],
+)
+def test_recording_returns_where_the_form_was_opened(world, as_user, db, given, lands):
+    """Opened from an initiative's page (its `next`), the form returns there; a `next` off
+    this site is ignored."""
+    client = as_user(world["users"]["contributor"])
+    form_page = client.get(f"{LOG}/new", query_string={"next": given}).get_data(as_text=True)
+    assert (f'name="next" value="{given}"' in form_page) == (lands is not None)
+    response = client.post(f"{LOG}/new", data=_form(next=given))
+    entry = db.session.scalar(sa.select(Decision))
+    assert response.headers["Location"].endswith(lands or f"{LOG}/{entry.seq}")
+
+
+@pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"title": ""}, "This field is required"),

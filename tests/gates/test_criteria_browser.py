@@ -10,7 +10,6 @@ import pytest
 from governance.portfolio.seed import DEMO_PASSWORD
 from tests.dashboards.test_dashboards_browser import (  # noqa: F401  (fixtures, by name)
     ARTIFACTS,
-    browser,
     server,
 )
 
