@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -36,19 +37,14 @@ def show(slug: str) -> ResponseReturnValue:
     org = get_organization(slug)
     today = date.today()
     summary = q.organization_summaries([org], today)[0]
-    programs = q.program_rows(org)
-    program, page, notes = _matrix_page(org, programs)
+    matrix = _matrix(org)
     return render_template(
         "portfolio/organizations/show.html",
         org=org,
         summary=summary,
-        programs=programs,
-        program_names={p.id: p.name for p in programs},
-        program=program,
-        page=page,
-        notes=notes,
+        **matrix,
         phase_titles=_TITLES,
-        cells=_cells(page),
+        cells=_cells(matrix["page"]),
         overdue=q.overdue_criteria([org.id], today),
         members=q.members_of(org),
     )
@@ -60,18 +56,27 @@ def initiatives(slug: str) -> ResponseReturnValue:
     """The organization's initiatives as a list, each with the phase it is in: the overview's
     matrix rows (same order, filter and pages), read one line per initiative."""
     org = get_organization(slug)
-    programs = q.program_rows(org)
-    program, page, notes = _matrix_page(org, programs)
+    matrix = _matrix(org)
     return render_template(
         "portfolio/organizations/initiatives.html",
         org=org,
-        programs=programs,
-        program_names={p.id: p.name for p in programs},
-        program=program,
-        page=page,
-        notes=notes,
-        current={row.id: _current_phase(row) for row in page.rows},
+        **matrix,
+        current={row.id: _current_phase(row) for row in matrix["page"].rows},
     )
+
+
+def _matrix(org: Organization) -> dict[str, Any]:
+    """What the overview's matrix and the Initiatives page both show: the programs, the
+    filter and the page of initiatives the query string asks for, with its notes."""
+    programs = q.program_rows(org)
+    program, page, notes = _matrix_page(org, programs)
+    return {
+        "programs": programs,
+        "program_names": {p.id: p.name for p in programs},
+        "program": program,
+        "page": page,
+        "notes": notes,
+    }
 
 
 def _matrix_page(
