@@ -33,6 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     database.init_app(app)
+    # Every area's tables in the metadata, whatever the blueprints happen to import.
+    import governance.models  # noqa: F401
+
     # Every session audits what it flushes and renews the data versions it touches.
     audit.install(Session)
     rollups.install(Session)

@@ -241,3 +241,84 @@ class StageGateStatus(StrEnum):
     OPEN = "open"
     IN_REVIEW = "in_review"
     PASSED = "passed"
+
+
+class MonitorSignal(StrEnum):
+    """What a monitor on a deployment watches."""
+
+    MODEL_PERFORMANCE = "model_performance"
+    DRIFT = "drift"
+    DATA_QUALITY = "data_quality"
+    PIPELINE_LATENCY = "pipeline_latency"
+    AVAILABILITY = "availability"
+    SECURITY = "security"
+
+
+class Severity(StrEnum):
+    """Incident severity, SEV1 the worst; a monitor names the severity of what it opens."""
+
+    SEV1 = "sev1"
+    SEV2 = "sev2"
+    SEV3 = "sev3"
+    SEV4 = "sev4"
+
+    @property
+    def label(self) -> str:
+        return self.value.upper()
+
+
+# The severities that block a promotion and count as major in the figures.
+MAJOR_SEVERITIES = frozenset({Severity.SEV1, Severity.SEV2})
+
+
+class ObservationSource(StrEnum):
+    API = "api"
+    OPENLINEAGE = "openlineage"
+    DEMO = "demo"
+
+
+class IncidentStatus(StrEnum):
+    """Where an incident stands; each step keeps its time and who took it."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+
+
+class IncidentSource(StrEnum):
+    ALERTMANAGER = "alertmanager"
+    PERSON = "person"
+
+
+class IncidentEventKind(StrEnum):
+    """A line of an incident's timeline."""
+
+    OPENED = "opened"
+    ALERT_FIRING = "alert_firing"
+    ALERT_RESOLVED = "alert_resolved"
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    SEVERITY_CHANGED = "severity_changed"
+    ROLLBACK = "rollback"
+    NOTE = "note"
+    REVIEW_DECISION = "review_decision"
+    MARKED_SERIOUS = "marked_serious"
+    REPORTED = "reported"
+
+
+class SeriousIncidentKind(StrEnum):
+    """EU AI Act Article 73: the kind of serious incident sets the reporting deadline."""
+
+    STANDARD = "standard"  # 15 days after awareness (Art. 73(2))
+    DEATH = "death"  # 10 days where a person died (Art. 73(4))
+    WIDESPREAD_OR_CRITICAL = "widespread_or_critical"  # 2 days (Art. 73(3))
+
+
+SERIOUS_REPORT_DAYS = {
+    SeriousIncidentKind.STANDARD: 15,
+    SeriousIncidentKind.DEATH: 10,
+    SeriousIncidentKind.WIDESPREAD_OR_CRITICAL: 2,
+}

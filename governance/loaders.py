@@ -11,8 +11,10 @@ from flask_login import current_user
 from governance.decisions.models import Decision
 from governance.extensions import db
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
+from governance.incidents.models import Incident
 from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.maturity.models import Kpi, Objective
+from governance.monitoring.models import Monitor
 from governance.permissions import Action, can, is_member
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.risks.models import Risk
@@ -109,3 +111,11 @@ def get_initiative_criterion(
     if criterion.initiative_id != initiative.id:
         abort(404, description="No such exit criterion on this initiative.")
     return org, initiative, criterion
+
+
+def get_monitor(org: Organization, monitor_id: int) -> Monitor:
+    return _in_org(Monitor, org, monitor_id, "monitor")
+
+
+def get_incident(org: Organization, incident_id: int) -> Incident:
+    return _in_org(Incident, org, incident_id, "incident")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from governance.audit import AuditEvent
 from governance.decisions.models import Decision
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
+from governance.incidents.models import Incident, IncidentEvent
 from governance.lineage.models import (
     LineageArtifact,
     LineageEdge,
@@ -22,6 +23,7 @@ from governance.maturity.models import (
     MaturityScore,
     Objective,
 )
+from governance.monitoring.models import Monitor, Observation
 from governance.people.models import (
     ApiToken,
     IdempotencyKey,
@@ -68,4 +70,4 @@ __all__ = [
 ]
 
 
-__all__ += ["Decision"]
+__all__ += ["Decision", "Incident", "IncidentEvent", "Monitor", "Observation"]

@@ -34,14 +34,17 @@ def init_app(app: Flask) -> None:
     from governance.dashboards import api as dashboards
     from governance.decisions import api as decisions_api
     from governance.gates import api as checkpoints
+    from governance.incidents import api as incidents_api
     from governance.lineage import api as lineage
+    from governance.monitoring import api as monitoring_api
     from governance.portfolio import api as orgs
 
     api.init_app(
         app,
         spec_kwargs={
             "info": {
-                "description": "Programs, initiatives, phases, checkpoints, decisions and lineage. "
+                "description": "Programs, initiatives, phases, checkpoints, decisions, lineage, monitors and "
+                "incidents. "
                 "Authenticate with `Authorization: Bearer TOKEN` (see `flask create-token`). "
                 "Every POST accepts an `Idempotency-Key` header: a retry with the same key and "
                 "request gets the first answer (`Idempotent-Replayed: true`) and records "
@@ -52,6 +55,14 @@ def init_app(app: Flask) -> None:
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blueprint in (orgs.blp, decisions_api.blp, checkpoints.blp, lineage.blp, dashboards.blp):
+    for blueprint in (
+        orgs.blp,
+        decisions_api.blp,
+        checkpoints.blp,
+        lineage.blp,
+        dashboards.blp,
+        monitoring_api.blp,
+        incidents_api.blp,
+    ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

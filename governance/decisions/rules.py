@@ -110,9 +110,10 @@ def roadmap_refined_decided(initiative: Initiative, today: date) -> Checked:
 # it; an approval is never carried over to changed content.
 
 # Kinds only the workflow writes: a checkpoint's outcome (gates/checkpoints.py) and an exit
-# criterion's waiver (gates/criteria.py). Recorded by hand (web, API), they would show an
+# criterion's waiver (gates/criteria.py), an incident's review and its report to the authority
+# (incidents/operations.py). Recorded by hand (web, API), they would show an
 # approval or a waiver that nobody gave through the workflow.
-SYSTEM_KINDS = frozenset({"waiver"})
+SYSTEM_KINDS = frozenset({"waiver", "incident_review", "serious_incident_report"})
 SYSTEM_KIND_PREFIX = "checkpoint_"
 
 

@@ -34,6 +34,9 @@ class Organization(Timestamps, Versioned, db.Model):  # type: ignore[name-define
     two_approvers_for_high_risk: Mapped[bool] = mapped_column(
         default=True, server_default=sa.true()
     )
+    # Mean time to recover the organization aims for (the "MTTR within target" rule, the
+    # operations page), in minutes.
+    mttr_target_minutes: Mapped[int] = mapped_column(default=240, server_default="240")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"

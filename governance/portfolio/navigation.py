@@ -4,7 +4,7 @@ Every HTML page under /orgs/<slug>/ shows the bar (templates/_org_nav.html, incl
 base.html when the page has an `org`; web/templating.py's `org_nav` turns these places into
 links for the signed-in person). A later area adds its place with one line here:
 
-    place("Operations", "operations.index", "operations.*")
+    place("Flags", "flags.index", "flags.*")
 
 `within` names the endpoints that count as "in" the place, so the bar marks it current on them
 too: an exact endpoint ("checkpoints.show") or a whole blueprint ("risks.*"); an exact name
@@ -58,6 +58,8 @@ place(
 place("Reviews", "checkpoints.organization_queue", "checkpoints.show")
 place("Decisions", "decisions.index", "decisions.*")
 place("Lineage", "lineage.index", "lineage.*")
+place("Operations", "operations.index", "operations.*", "monitors.*")
+place("Incidents", "incidents.index", "incidents.*")
 place("Risks", "risks.index", "risks.*")
 place("Objectives and KPIs", "objectives.index", "maturity.*")
 place("Dashboard", "dashboards.organization")

@@ -9,9 +9,12 @@ def register_blueprints(app: Flask) -> None:
     from governance.dashboards import views as dashboards
     from governance.decisions import views as decisions
     from governance.gates import views as checkpoints
+    from governance.incidents import operations_views as operations
+    from governance.incidents import views as incidents
     from governance.lineage import views as lineage
     from governance.maturity import organization_views as objectives
     from governance.maturity import views as maturity
+    from governance.monitoring import views as monitors
     from governance.people import admin_views as admin
     from governance.people import views as auth
     from governance.portfolio import initiative_views as initiatives
@@ -35,6 +38,9 @@ def register_blueprints(app: Flask) -> None:
         maturity,
         objectives,
         risks,
+        operations,
+        incidents,
+        monitors,
     ):
         app.register_blueprint(area.bp)
     app.before_request(criteria_current)

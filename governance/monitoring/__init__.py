@@ -1,0 +1,1 @@
+"""Monitors on deployments and the observations they judge: what production telemetry says."""
