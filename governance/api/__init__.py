@@ -43,8 +43,8 @@ def init_app(app: Flask) -> None:
         app,
         spec_kwargs={
             "info": {
-                "description": "Programs, initiatives, phases, checkpoints, decisions, lineage, monitors and "
-                "incidents. "
+                "description": "Programs, initiatives, phases, checkpoints, decisions, lineage, "
+                "monitors and incidents. "
                 "Authenticate with `Authorization: Bearer TOKEN` (see `flask create-token`). "
                 "Every POST accepts an `Idempotency-Key` header: a retry with the same key and "
                 "request gets the first answer (`Idempotent-Replayed: true`) and records "
