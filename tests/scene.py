@@ -8,19 +8,24 @@ from typing import Any
 from governance.decisions.operations import record_decision
 from governance.enums import (
     ArtifactKind,
+    Comparator,
     DecisionImpact,
     Direction,
     EdgeKind,
     Environment,
+    MonitorSignal,
     RiskCategory,
+    Severity,
     ValueDriver,
 )
 from governance.extensions import db
 from governance.gates import checkpoints as checkpoint_ops
 from governance.gates.assessment import is_evaluated
 from governance.gates.queries import stage_gates_of
+from governance.incidents import operations as incident_ops
 from governance.lineage import operations as lineage_ops
 from governance.maturity import operations as maturity_ops
+from governance.monitoring import operations as monitoring_ops
 from governance.risks import operations as risk_ops
 from tests.gates.helpers import meet_all, own_every_phase
 
@@ -73,6 +78,26 @@ def build_scene(world: dict[str, Any]) -> dict[str, int]:
         baseline=Decimal(10),
         target=Decimal(5),
     )
+    deployment.initiative_id = initiative.id
+    monitor = monitoring_ops.create_monitor(
+        org,
+        contributor,
+        deployment,
+        key="fraud-api-auc",
+        name="Fraud API AUC",
+        signal=MonitorSignal.MODEL_PERFORMANCE,
+        metric="auc",
+        comparator=Comparator.AT_LEAST,
+        threshold=0.85,
+        owner_id=contributor.id,
+    )
+    incident = incident_ops.open_incident(
+        org,
+        contributor,
+        title="Fraud API AUC below 0.85",
+        severity=Severity.SEV3,
+        monitor=monitor,
+    )
     criterion = next(c for c in initiative.phases[1].criteria if not is_evaluated(c))
     db.session.commit()
     return {
@@ -89,5 +114,7 @@ def build_scene(world: dict[str, Any]) -> dict[str, int]:
         "risk": risk.id,
         "objective": objective.id,
         "kpi": kpi.id,
+        "monitor": monitor.id,
+        "incident": incident.id,
         "auditor": users["auditor"].id,
     }
