@@ -4,6 +4,7 @@ report decisions join each organization's decision log where their dates put the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -147,7 +148,8 @@ def _open(
         summary=spec.get("summary", ""),
         detected_at=when.detected,
         impact_started_at=when.impact,
-        fingerprint=f"demo-{monitor.key}-{when.impact:%Y%m%d}",
+        # Like Alertmanager's: 16 hex digits, one per alert (the monitor, the breach's start).
+        fingerprint=hashlib.sha256(f"{monitor.key}@{when.impact:%Y%m%d}".encode()).hexdigest()[:16],
     )
 
 
