@@ -38,17 +38,30 @@ def load_lineage(today: date | None = None) -> int:
         assert by is not None, f"nobody may register {slug}'s lineage"
         for initiative_name, spec in initiatives.items():
             initiative = by_name[initiative_name]
-            # Registered in the initiative's first days; a rollback plan when last rehearsed.
+            # Registered in the initiative's first days; a model version and its release on
+            # their own days (`days_ago`, a fourth word on a "deployed_as" edge), so the
+            # deployment history reads as releases; a rollback plan when last rehearsed.
             registered = initiative.created_at + timedelta(hours=4)
-            with acting_as(by.id, at=registered):
-                for item in spec.get("artifacts", []):
-                    if item["key"] in keys:
-                        continue  # shared with an earlier initiative of the organization
-                    keys[item["key"]] = _artifact(org, by, initiative, item, keys)
-                    count += 1
-                for line in spec.get("edges", []):
-                    source, relation, target = line.split()
-                    ops.add_edge(keys[source], keys[target], EdgeKind(relation), by)
+            steps: list[tuple[datetime, int, Any]] = []
+            for item in spec.get("artifacts", []):
+                if item["key"] not in keys:  # else shared with an earlier initiative
+                    when = _days_ago(today, item.get("days_ago"), registered, time(10, 0))
+                    steps.append((when, len(steps), item))
+            moments: dict[str, datetime] = {item["key"]: when for when, _o, item in steps}
+            for line in spec.get("edges", []):
+                source, relation, target, *days = line.split()
+                when = max(moments.get(source, registered), moments.get(target, registered))
+                if days:
+                    when = max(when, _days_ago(today, int(days[0]), registered, time(14, 0)))
+                steps.append((when, len(steps), (source, relation, target)))
+            for when, _order, step in sorted(steps, key=lambda s: (s[0], s[1])):
+                with acting_as(by.id, at=when):
+                    if isinstance(step, dict):
+                        keys[step["key"]] = _artifact(org, by, initiative, step, keys)
+                        count += 1
+                    else:
+                        source, relation, target = step
+                        ops.add_edge(keys[source], keys[target], EdgeKind(relation), by)
             for plan in spec.get("rollback", []):
                 tested = today - timedelta(days=int(plan["tested_days_ago"]))
                 moment = datetime.combine(tested, time(16, 0), tzinfo=UTC)
@@ -66,6 +79,15 @@ def load_lineage(today: date | None = None) -> int:
                     )
     db.session.flush()
     return count
+
+
+def _days_ago(today: date, days: int | None, registered: datetime, at: time) -> datetime:
+    """`days` before the load day at `at`, never before the initiative's lineage was
+    registered nor later than an hour ago; the registration moment when no days are given."""
+    if days is None:
+        return registered
+    moment = datetime.combine(today - timedelta(days=int(days)), at, tzinfo=UTC)
+    return min(max(moment, registered), _an_hour_ago())
 
 
 def _an_hour_ago() -> datetime:

@@ -20,8 +20,10 @@ from governance.enums import (
 from governance.extensions import db
 from governance.gates import criteria as criteria_ops
 from governance.gates import seed as gates_seed
+from governance.incidents.seed import load_incidents
 from governance.lineage.seed import load_lineage
 from governance.maturity.seed import load_maturity
+from governance.monitoring.seed import load_monitoring
 from governance.people import operations as people
 from governance.people.models import User
 from governance.portfolio import operations as ops
@@ -61,7 +63,7 @@ def load_demo() -> dict[str, int]:
         db.session.flush()
     counts = {"organizations": 0, "initiatives": 0, "users": len(users)}
     # Each area loads its own demo records through its own operations. The checkpoint history
-    # comes last: its evaluated criteria read the assessments, lineage and decisions.
+    # comes last: its evaluated criteria read the assessments, lineage, operations and decisions.
     for org_spec in data["organizations"]:
         _load_organization(org_spec, users, admin, setup)
         counts["organizations"] += 1
@@ -70,8 +72,11 @@ def load_demo() -> dict[str, int]:
         )
     counts.update(load_maturity())
     counts["lineage_artifacts"] = load_lineage()
+    counts.update(load_monitoring())  # on the deployments the lineage registered
     story = Story()
     counts["decisions"] = load_decisions(story)
+    # Incidents in the story: their reviews and reports join the decision log in time order.
+    counts["incidents"] = load_incidents(story)
     counts.update(gates_seed.load_checkpoints(story, data, _complete_earlier_phases))
     story.tell()
     return counts
