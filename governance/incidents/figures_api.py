@@ -14,7 +14,7 @@ from flask import abort
 from flask_smorest import Blueprint
 
 from governance.api.auth import api_organization, token_required
-from governance.database import utcnow
+from governance.database import INTEGER_MAX, utcnow
 from governance.enums import Severity
 from governance.incidents import dora, figures, health_grid
 from governance.incidents.dora import Deployments
@@ -28,12 +28,17 @@ blp = Blueprint(
 )
 
 
+ID_RANGE = ma.validate.Range(-INTEGER_MAX, INTEGER_MAX, error="No record has this id.")
+
+
 class OperationsQuery(ma.Schema):
     initiative = ma.fields.Integer(
-        strict=False, metadata={"description": "Only this initiative's incidents and deployments"}
+        validate=ID_RANGE,
+        metadata={"description": "Only this initiative's incidents and deployments"},
     )
     deployment = ma.fields.Integer(
-        strict=False, metadata={"description": "Only this deployment's incidents and deployments"}
+        validate=ID_RANGE,
+        metadata={"description": "Only this deployment's incidents and deployments"},
     )
 
 

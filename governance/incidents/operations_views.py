@@ -16,15 +16,9 @@ from governance.incidents import dora, figures, health_grid, metrics
 from governance.incidents.metrics import Filters
 from governance.loaders import get_organization
 from governance.portfolio.models import Organization
+from governance.web.inputs import query_int
 
 bp = Blueprint("operations", __name__, url_prefix="/orgs/<slug>/operations")
-
-
-def _id(name: str) -> int | None:
-    """A filter's id from the query string; None when absent. Not a number: None too (the
-    page says it shows everything)."""
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 @bp.get("")
@@ -36,7 +30,7 @@ def index(slug: str) -> ResponseReturnValue:
     deployments = health_grid.deployment_rows(org.id, now)
     names = {d.id: d.name for d in deployments}
     asked = (request.args.get("initiative", ""), request.args.get("deployment", ""))
-    initiative_id, deployment_id = _id("initiative"), _id("deployment")
+    initiative_id, deployment_id = query_int("initiative"), query_int("deployment")
     if initiative_id not in initiatives:
         initiative_id = None
     if deployment_id not in names:
@@ -69,7 +63,7 @@ def _chart(slug: str, figure: str) -> tuple[Chart, str]:
     not this organization's (a download names exactly what it holds)."""
     org: Organization = get_organization(slug)
     build = figures.FIGURES.get(figure) or abort(404)
-    filters = Filters(_id("initiative"), _id("deployment"))
+    filters = Filters(query_int("initiative"), query_int("deployment"))
     if filters.initiative_id is not None and (
         filters.initiative_id not in health_grid.initiative_names(org.id)
     ):
