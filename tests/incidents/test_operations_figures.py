@@ -56,3 +56,14 @@ def test_an_organization_without_incidents_or_deployments(world, key):
     chart = figures.FIGURES[key](_report(world))
     assert chart.empty
     go.Figure(chart.figure)
+
+
+@pytest.mark.parametrize(
+    "value,said",
+    [(None, "—"), (0, "0 min"), (42.4, "42 min"), (59.6, "1 h 00 min"), (185, "3 h 05 min")]
+    + [(24 * 60 * 2 + 4 * 60 + 10, "2 d 4 h")],
+)
+def test_durations_read_as_people_say_them(value, said):
+    from governance.web.formats import minutes
+
+    assert minutes(value) == said
