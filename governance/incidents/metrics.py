@@ -21,6 +21,9 @@ from governance.enums import IncidentStatus, Severity
 from governance.extensions import db
 from governance.incidents.models import Incident
 
+# Listed, not `!= resolved`: the (organization, status) index then finds the few open ones.
+OPEN_STATUSES = [s for s in IncidentStatus if s != IncidentStatus.RESOLVED]
+
 # The headline tiles and the portfolio look this far back.
 HEADLINE_DAYS = 90
 
@@ -149,7 +152,7 @@ def open_by_severity(org_ids: list[int], filters: Filters = ALL) -> dict[int, di
     """Organization id -> severity -> incidents open now (not resolved), in one query."""
     query = (
         sa.select(Incident.organization_id, Incident.severity, sa.func.count())
-        .where(Incident.organization_id.in_(org_ids), Incident.status != IncidentStatus.RESOLVED)
+        .where(Incident.organization_id.in_(org_ids), Incident.status.in_(OPEN_STATUSES))
         .group_by(Incident.organization_id, Incident.severity)
     )
     out: dict[int, dict[Severity, int]] = {org_id: {} for org_id in org_ids}
