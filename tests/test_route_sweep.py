@@ -97,6 +97,8 @@ def build(rule: Rule, values: dict[str, Any], **override: Any) -> str:
         "api_dashboards.portfolio_figure",
     ):
         found["figure"] = "portfolio_maturity"
+    if rule.endpoint in ("operations.figure_csv", "operations.figure_json"):
+        found["figure"] = "incident_times"
     return url_for(rule.endpoint, _external=False, **found)
 
 

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from governance.decisions import api as decisions_api
     from governance.gates import api as checkpoints
     from governance.incidents import api as incidents_api
+    from governance.incidents import figures_api as operations_api
     from governance.lineage import api as lineage
     from governance.monitoring import api as monitoring_api
     from governance.portfolio import api as orgs
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
         dashboards.blp,
         monitoring_api.blp,
         incidents_api.blp,
+        operations_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

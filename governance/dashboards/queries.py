@@ -14,7 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from governance import rollups
-from governance.dashboards.sql import in_organizations, month_ends, rounded
+from governance.dashboards.sql import (
+    in_organizations,
+    month_ends,
+    month_of,
+    rounded,
+    seconds_between,
+)
 from governance.database import UTCDateTime
 from governance.decisions.models import Decision
 from governance.enums import CriterionStatus, PhaseStatus, RiskStatus
@@ -114,9 +120,7 @@ def burndown(org_id: int, today: date, weeks: int = 26) -> list[tuple[date, int,
 
 
 def _days(start: Any, end: Any) -> Any:
-    if db.session.get_bind().dialect.name == "sqlite":
-        return sa.func.julianday(end) - sa.func.julianday(start)
-    return sa.extract("epoch", end - start) / 86400.0
+    return seconds_between(start, end) / 86400.0
 
 
 def phase_cycle_times(org_id: int) -> list[tuple[int, int, float, float, float]]:
@@ -275,9 +279,7 @@ def _attention(org_ids: list[int], today: date) -> dict[int, Attention]:
 
 
 def _month(column: Any) -> Any:
-    if db.session.get_bind().dialect.name == "sqlite":
-        return sa.func.strftime("%Y-%m", column)
-    return sa.func.to_char(column, "YYYY-MM")
+    return month_of(column)
 
 
 def decisions_by_month(org_id: int, today: date, months: int = 12) -> list[tuple[str, str, int]]:

@@ -36,3 +36,24 @@ def as_date(value: Any) -> date:
 
 def rounded(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
+
+
+def seconds_between(start: Any, end: Any) -> Any:
+    """`end − start` in seconds as a SQL expression, NULL when either is NULL.
+
+    SQLite has no interval type: `julianday` gives fractional days (microseconds kept, where
+    `strftime('%s')` would drop them); PostgreSQL subtracts timestamps into an interval."""
+    from governance.extensions import db
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
+    return sa.extract("epoch", end - start)
+
+
+def month_of(column: Any) -> Any:
+    """The calendar month (UTC) of a timestamp column as 'YYYY-MM'."""
+    from governance.extensions import db
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.strftime("%Y-%m", column)
+    return sa.func.to_char(column, "YYYY-MM")

@@ -37,13 +37,13 @@ def organization(slug: str) -> ResponseReturnValue:
 @bp.get("/orgs/<slug>/dashboard/<figure>.csv")
 @login_required
 def organization_csv(slug: str, figure: str) -> ResponseReturnValue:
-    return _csv(*_organization_chart(slug, figure))
+    return csv_download(*_organization_chart(slug, figure))
 
 
 @bp.get("/dashboard/<figure>.csv")
 @login_required
 def portfolio_csv(figure: str) -> ResponseReturnValue:
-    return _csv(*_portfolio_chart(figure))
+    return csv_download(*_portfolio_chart(figure))
 
 
 def _organization_chart(slug: str, figure: str) -> tuple[Chart, str]:
@@ -66,22 +66,23 @@ def _portfolio_chart(figure: str) -> tuple[Chart, str]:
 @bp.get("/orgs/<slug>/dashboard/<figure>.json")
 @login_required
 def organization_json(slug: str, figure: str) -> ResponseReturnValue:
-    return _json(*_organization_chart(slug, figure))
+    return json_download(*_organization_chart(slug, figure))
 
 
 @bp.get("/dashboard/<figure>.json")
 @login_required
 def portfolio_json(figure: str) -> ResponseReturnValue:
-    return _json(*_portfolio_chart(figure))
+    return json_download(*_portfolio_chart(figure))
 
 
-def _json(chart: Chart, name: str) -> Response:
+def json_download(chart: Chart, name: str) -> Response:
+    """A figure as JSON (the operations page serves its figures through here too)."""
     response = jsonify(chart.as_json())
     response.headers["Content-Disposition"] = f'inline; filename="{name}.json"'
     return response
 
 
-def _csv(chart: Chart, name: str) -> Response:
+def csv_download(chart: Chart, name: str) -> Response:
     response = Response(chart.csv(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

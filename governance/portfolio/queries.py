@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from governance import rollups
-from governance.enums import CriterionStatus, PhaseKind, PhaseStatus, label
+from governance.database import utcnow
+from governance.enums import CriterionStatus, PhaseKind, PhaseStatus, Severity, label
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase
 from governance.gates.queries import review_queue
@@ -74,6 +75,18 @@ class _Counts:
 class OrganizationSummary(_Counts):
     organization: Organization
     engagement: Engagement | None = None
+    # Operations, live (they move with the clock, not with a data version): the operations
+    # page's MTTR over the last 90 days and its incidents open now by severity.
+    mttr_minutes: float | None = None
+    open_incidents: dict[Severity, int] = field(default_factory=dict)
+
+    @property
+    def open_incident_count(self) -> int:
+        return sum(self.open_incidents.values())
+
+    @property
+    def worst_open_severity(self) -> Severity | None:
+        return next((s for s in Severity if self.open_incidents.get(s)), None)
 
 
 def organization_summaries(orgs: list[Organization], today: date) -> list[OrganizationSummary]:
@@ -94,7 +107,21 @@ def organization_summaries(orgs: list[Organization], today: date) -> list[Organi
         .order_by(Engagement.starts_on)
     ):
         summaries[engagement.organization_id].engagement = engagement
+    _operations(summaries)
     return [summaries[org.id] for org in orgs]
+
+
+def _operations(summaries: dict[int, OrganizationSummary]) -> None:
+    """MTTR (last 90 days) and open incidents of every organization: two queries."""
+    from governance.incidents import metrics
+
+    ids = list(summaries)
+    until = utcnow()
+    since = until - timedelta(days=metrics.HEADLINE_DAYS)
+    for org_id, mttr in metrics.mttr_by_organization(ids, since, until).items():
+        summaries[org_id].mttr_minutes = mttr
+    for org_id, counts in metrics.open_by_severity(ids).items():
+        summaries[org_id].open_incidents = counts
 
 
 def _summary_counts(ids: list[int], today: date) -> dict[int, _Counts]:

@@ -87,3 +87,18 @@ def when(value: object) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime("%d %b %Y %H:%M UTC")
+
+
+def minutes(value: object) -> str:
+    """A duration in minutes as people say it: "42 min", "3 h 05 min", "2 d 4 h"; "—" when
+    there is none (no incident to average)."""
+    if value is None:
+        return "—"
+    total = round(float(value))  # type: ignore[arg-type]
+    if total < 60:
+        return f"{total} min"
+    hours, mins = divmod(total, 60)
+    if hours < 24:
+        return f"{hours} h {mins:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"

@@ -51,6 +51,8 @@ NOT_PAGES = {
     "decisions.export",
     "decisions.verifier",
     "health.healthz",
+    "operations.figure_csv",
+    "operations.figure_json",
 }
 ORG = "northwind-logistics"
 # Pages that need another kind of record than their variable's usual one.

@@ -76,6 +76,8 @@ FILES = {
     "dashboards.organization_json",
     "decisions.export",
     "decisions.verifier",
+    "operations.figure_csv",
+    "operations.figure_json",
 }
 BAR = [
     "Overview",
