@@ -11,25 +11,18 @@ import json
 from typing import Any
 
 from flask import abort, request
-from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
 from governance.api.auth import api_organization, api_token, token_required
 from governance.database import utcnow
 from governance.extensions import db
-from governance.incidents import alert_intake
+from governance.incidents import alert_intake, api_incidents
 from governance.incidents.alertmanager import MAX_ALERTS, PayloadError, parse_notification
+from governance.incidents.api_blueprint import blp
 from governance.incidents.api_schemas import WEBHOOK_BODY, WebhookResult
 from governance.permissions import Action
 from governance.portfolio.models import Organization
 from governance.web.errors import json_error
-
-blp = Blueprint(
-    "api_incidents",
-    __name__,
-    url_prefix="/api/v1",
-    description="Incidents, Alertmanager's webhook, and the operations figures",
-)
 
 UNSCOPED = (
     "This API token is not scoped to an organization, and incidents belong to one. "
@@ -109,5 +102,5 @@ def alertmanager_webhook() -> Any:
     }
 
 
-# The incidents API's routes live in their own module, on this blueprint.
-from governance.incidents import api_incidents  # noqa: E402, F401
+# The incident routes are on the same blueprint, in their own module.
+__all__ = ["api_incidents", "blp"]

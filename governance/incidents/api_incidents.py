@@ -18,7 +18,7 @@ from governance.enums import ArtifactKind, IncidentStatus, Severity
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.incidents import operations as ops
-from governance.incidents.api import blp
+from governance.incidents.api_blueprint import blp
 from governance.incidents.api_schemas import (
     IncidentArgs,
     IncidentDetail,

@@ -198,3 +198,20 @@ def test_idempotency_key_answers_the_first_answer_again(world, client, db, scope
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.get_json() == first.get_json()
     assert counts() == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "role,status", [("leader", 200), ("pmo", 200), ("contributor", 200), ("auditor", 403)]
+)
+def test_scoped_tokens_by_role(world, client, db, monkeypatch, role, status):
+    token = people.create_token(world["users"][role], world["org"])[1]
+    db.session.commit()
+    answer = post(
+        client,
+        {"Authorization": f"Bearer {token}"},
+        notification(SDA1),
+        monkeypatch,
+        FIRING_ARRIVES,
+    )
+    assert answer.status_code == status
+    assert counts()[0] == (1 if status == 200 else 0)
