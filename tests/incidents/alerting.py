@@ -133,3 +133,19 @@ def counts() -> tuple[int, int]:
 
 def minutes(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 60
+
+
+class QueryCount:
+    """The SQL statements the app runs inside the block."""
+
+    def __enter__(self) -> QueryCount:
+        self.count = 0
+        self.engine = db.engine
+        sa.event.listen(self.engine, "before_cursor_execute", self._one)
+        return self
+
+    def _one(self, *args: Any) -> None:
+        self.count += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._one)

@@ -17,6 +17,7 @@ from tests.incidents.alerting import (
     RESOLVED_ARRIVES,
     SDA1,
     SDA2,
+    QueryCount,
     counts,
     notification,
     operations,
@@ -216,3 +217,46 @@ def test_severity_from_the_label_else_the_monitor_else_prometheus_words(
     assert severity({"severity": "info"}, "a5") == Severity.SEV4
     assert severity({"severity": "whatever"}, "a6") == Severity.SEV3
     assert severity({}, "a7") == Severity.SEV3
+
+
+def test_the_same_notification_arriving_twice_at_once_is_recorded_once(
+    world, client, db, token_for, monkeypatch
+):
+    """An HA pair or a retry racing the first delivery: the loser of the race, refused by the
+    unique dedupe key, looks again and finds a replay (200, never a 500)."""
+    from governance.incidents import alert_intake
+
+    operations(world)
+    headers = _scoped(world, token_for)
+    post(client, headers, notification(SDA1), monkeypatch, FIRING_ARRIVES)
+    recorded = counts()
+    real_init = alert_intake._Known.__init__
+    calls = []
+
+    def blind_first(self, org, alerts):
+        real_init(self, org, alerts)
+        if not calls:  # the other request had not committed yet when this one looked
+            self.seen = set()
+        calls.append(1)
+
+    monkeypatch.setattr(alert_intake._Known, "__init__", blind_first)
+    raced = post(client, headers, notification(SDA1), monkeypatch, FIRING_ARRIVES)
+    assert raced.status_code == 200, raced.get_data(as_text=True)
+    assert raced.get_json()["alerts"][0]["action"] == "replay"
+    assert len(calls) == 2 and counts() == recorded
+
+
+def test_a_replayed_notification_costs_the_same_queries_whatever_its_size(
+    world, client, db, token_for, monkeypatch
+):
+    operations(world)
+    headers = _scoped(world, token_for)
+
+    def replay_queries(n):
+        alerts = [{**SDA1, "fingerprint": f"{n:04d}{i:012d}"} for i in range(n)]
+        post(client, headers, notification(*alerts), monkeypatch, FIRING_ARRIVES)
+        with QueryCount() as counted:
+            post(client, headers, notification(*alerts), monkeypatch, FIRING_ARRIVES)
+        return counted.count
+
+    assert replay_queries(1) == replay_queries(30)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from governance.enums import Severity
 from governance.extensions import db as _db
 from governance.incidents import operations as incident_ops
-from tests.incidents.alerting import counts, operations
+from tests.incidents.alerting import QueryCount, counts, operations
 
 API = "/api/v1/orgs/acme-freight/incidents"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -181,3 +181,25 @@ def test_the_openapi_document_describes_the_incident_routes(client):
     for step in ("acknowledge", "mitigate", "resolve"):
         assert f"/api/v1/orgs/{{slug}}/incidents/{{incident_id}}/{step}" in paths
     assert "IncidentDetail" in spec["components"]["schemas"]
+
+
+def test_reading_incidents_takes_the_same_queries_whatever_their_number(
+    world, client, db, token_for
+):
+    ops = operations(world)
+    headers = token_for(world["users"]["auditor"])
+
+    def queries(path):
+        client.get(path, headers=headers)  # warm
+        with QueryCount() as counted:
+            assert client.get(path, headers=headers).status_code == 200
+        return counted.count
+
+    # Each relation present from the start: one query per relation, not per row.
+    first = _open(world, "First", 0, monitor=ops["monitor"])
+    few = (queries(API), queries(f"{API}/{first.id}"))
+    for n in range(1, 25):
+        _open(world, f"Incident {n}", n, monitor=ops["monitor"])
+        incident_ops.add_note(first, world["users"]["leader"], f"Note {n}", T0 + timedelta(hours=n))
+    db.session.commit()
+    assert (queries(API), queries(f"{API}/{first.id}")) == few
