@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from governance.database import nul_path, utcnow
+from governance.database import BIDI_CONTROLS, nul_path, utcnow
 from governance.errors import DomainError
 
 # Alertmanager's `max_alerts` bounds a notification; past this, set it (README).
@@ -69,7 +69,9 @@ class Alert:
     def title(self) -> str:
         summary = self.annotations.get("summary", "").strip()
         name = self.labels.get("alertname", "").strip()
-        return (summary or name or f"Alert {self.fingerprint}")[:300]
+        title = summary or name or f"Alert {self.fingerprint}"
+        # A title is a name: text-direction controls would show it as it is not stored.
+        return "".join(c for c in title if c not in BIDI_CONTROLS)[:300]
 
     @property
     def description(self) -> str:

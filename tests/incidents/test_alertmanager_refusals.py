@@ -215,3 +215,11 @@ def test_scoped_tokens_by_role(world, client, db, monkeypatch, role, status):
     )
     assert answer.status_code == status
     assert counts()[0] == (1 if status == 200 else 0)
+
+
+def test_text_direction_controls_are_kept_out_of_the_title(world, client, db, scoped, monkeypatch):
+    alert = {**SDA1, "annotations": {"summary": "Disk \u202efull\u202c on example1"}}
+    answer = post(client, scoped, notification(alert), monkeypatch, FIRING_ARRIVES).get_json()
+    incident_id = answer["alerts"][0]["incident_id"]
+    shown = client.get(f"/api/v1/orgs/acme-freight/incidents/{incident_id}", headers=scoped)
+    assert shown.get_json()["title"] == "Disk full on example1"
