@@ -4,7 +4,7 @@ Matching, by the alert's own labels (README "Alerts from Alertmanager"):
 1. `monitor` = a monitor's key in the organization: that monitor, its deployment and the
    deployment's initiative;
 2. else `deployment` = the name of a deployment artifact of the organization (with several of
-   that name, `namespace` picks one): that deployment and its initiative;
+   that name, `namespace` must name the one; never a guess): that deployment and its initiative;
 3. else nothing: the incident is still opened, on no deployment, to be triaged (an alert is
    never dropped), and says which labels did not match.
 
@@ -119,9 +119,17 @@ class _Known:
             monitor = self.monitors[key]
             return _Match(monitor, monitor.deployment, f"monitor {key}")
         candidates = self.deployments.get(name, [])
-        namespace = alert.labels.get("namespace", "")
-        if len(candidates) > 1 and namespace:
-            candidates = [c for c in candidates if c.namespace == namespace] or candidates
+        if len(candidates) > 1:
+            # Never guess between deployments of one name: the namespace label decides.
+            namespace = alert.labels.get("namespace", "")
+            candidates = [c for c in candidates if c.namespace == namespace]
+            if len(candidates) != 1:
+                return _Match(
+                    None,
+                    None,
+                    f"nothing (deployment={name}: several deployments have this name; "
+                    "add a namespace label naming one)",
+                )
         if candidates:
             return _Match(None, candidates[0], f"deployment {candidates[0].name}")
         named = [f"{k}={alert.labels[k]}" for k in ("monitor", "deployment") if k in alert.labels]

@@ -260,3 +260,36 @@ def test_a_replayed_notification_costs_the_same_queries_whatever_its_size(
         return counted.count
 
     assert replay_queries(1) == replay_queries(30)
+
+
+def test_between_deployments_of_one_name_the_namespace_label_decides(
+    world, client, db, token_for, monkeypatch
+):
+    from governance.enums import ArtifactKind
+    from governance.lineage import operations as lineage_ops
+
+    ops = operations(world)
+    staging = lineage_ops.register_artifact(
+        world["org"],
+        world["users"]["contributor"],
+        ArtifactKind.DEPLOYMENT,
+        lineage_ops.ArtifactInput("staging", "fraud-api"),
+    )
+    db.session.commit()
+    headers = _scoped(world, token_for)
+
+    def matched(labels, fingerprint):
+        alert = {**SDA1, "labels": {"alertname": "A", **labels}, "fingerprint": fingerprint}
+        answer = post(client, headers, notification(alert), monkeypatch, FIRING_ARRIVES)
+        outcome = answer.get_json()["alerts"][0]
+        return outcome["matched"], db.session.get(Incident, outcome["incident_id"]).deployment_id
+
+    assert matched({"deployment": "fraud-api", "namespace": "staging"}, "b1") == (
+        "deployment fraud-api",
+        staging.id,
+    )
+    assert (
+        matched({"deployment": "fraud-api", "namespace": "prod"}, "b2")[1] == ops["deployment"].id
+    )
+    words, deployment = matched({"deployment": "fraud-api"}, "b3")
+    assert deployment is None and "add a namespace label" in words
