@@ -78,6 +78,7 @@ def path_values(ids: dict[str, int], users: dict[str, int]) -> dict[str, Any]:
         "objective_id": ids["objective"],
         "kpi_id": ids["kpi"],
         "program_id": ids["program"],
+        "incident_id": ids["incident"],
         "user_id": users["auditor"],
         "figure": "maturity_radar",
         "fmt": "csv",

@@ -36,6 +36,13 @@ REFUSAL = "Your role in this organization does not allow changing its incidents.
 INCIDENT_FIELDS = ["title", "summary", "severity", "status", "deployment_id", "initiative_id"]
 
 
+class StepAlreadyTaken(DomainError):
+    """The step was already taken (by someone else, or an alert): the API answers 409."""
+
+    status = 409
+    code = "conflict"
+
+
 def _org(incident: Incident) -> Organization:
     org = db.session.get(Organization, incident.organization_id)
     assert org is not None
@@ -152,7 +159,7 @@ def open_incident(
 def acknowledge(incident: Incident, by: User | None, at: datetime | None = None) -> Incident:
     _allowed(_org(incident), by)
     if incident.status != IncidentStatus.OPEN:
-        raise DomainError("This incident has already been acknowledged.")
+        raise StepAlreadyTaken("This incident has already been acknowledged.")
     at = at or utcnow()
     _not_before(at, incident.detected_at, "detected", "at")
     incident.acknowledged_at, incident.acknowledged_by_id = at, by.id if by else None
@@ -169,7 +176,7 @@ def mitigate(
     mitigates an unacknowledged incident acknowledges it at the same time."""
     _allowed(_org(incident), by)
     if incident.status in (IncidentStatus.MITIGATED, IncidentStatus.RESOLVED):
-        raise DomainError("This incident is already mitigated.")
+        raise StepAlreadyTaken("This incident is already mitigated.")
     at = at or utcnow()
     _not_before(at, incident.acknowledged_at or incident.detected_at, "acknowledged", "at")
     if incident.acknowledged_at is None and by is not None:
@@ -194,7 +201,7 @@ def resolve(
     cleared by itself has no acknowledgement (it counts in MTTR, not in MTTA)."""
     _allowed(_org(incident), by)
     if incident.status == IncidentStatus.RESOLVED:
-        raise DomainError("This incident is already resolved.")
+        raise StepAlreadyTaken("This incident is already resolved.")
     at = at or utcnow()
     _not_before(
         at,

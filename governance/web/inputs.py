@@ -53,8 +53,11 @@ def _refuse_nul() -> None:
         if NUL in name or NUL in value:
             abort(400, description=f"The query parameter {name!r} contains a NUL character.")
     if request.path.startswith("/api/") and request.is_json and not request.content_encoding:
-        body = request.get_json(silent=True)
-        found = nul_path(body)
+        try:
+            body = request.get_json(silent=True)
+            found = nul_path(body)
+        except RecursionError:  # "[[[[...": a 400, not a 500
+            abort(400, description="The body is nested too deeply to be read.")
         if found is not None:
             abort(400, description=f"{found or 'The body'}: text cannot contain a NUL character.")
 
