@@ -119,7 +119,8 @@ def mttr_of(initiative: Initiative, since: datetime) -> tuple[int, float | None,
         first = datetime.fromisoformat(first)
     if first is not None and first.tzinfo is None:
         first = first.replace(tzinfo=UTC)
-    return count, None if mean is None else float(mean) / 60, first
+    # Whole seconds: SQLite's day fractions carry float noise (300 minutes read 300.0000001).
+    return count, None if mean is None else round(float(mean)) / 60, first
 
 
 def duration(minutes: float) -> str:
