@@ -184,8 +184,8 @@ def initiatives_alerting_member(membership_ids: list[int]) -> set[int]:
 
 
 # Nearly every row names a person (who made it): only a change of the account's `active`
-# reaches the initiatives whose monitors alert them, not every reference to them.
-@reaches_when_changed("user", "active")
+# (or of the name the failures show) reaches the initiatives whose monitors alert them.
+@reaches_when_changed("user", "active", "name")
 def initiatives_alerting_user(user_ids: list[int]) -> set[int]:
-    """A person's account deactivated (or back): the monitors they own."""
+    """A person's account deactivated (or back, or renamed): the monitors they own."""
     return _initiatives_alerting(Monitor.owner_id.in_(user_ids))

@@ -5,14 +5,28 @@ kept results follow the monitors, the memberships and the accounts they read."""
 
 from __future__ import annotations
 
-from governance.enums import CriterionStatus, Environment, MonitorSignal, Role
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from governance.database import utcnow
+from governance.enums import (
+    CriterionStatus,
+    Environment,
+    MonitorSignal,
+    Role,
+    SeriousIncidentKind,
+    Severity,
+)
 from governance.gates.rules import RULES, RecordRef, evaluate
+from governance.incidents import operations as incidents
 from governance.monitoring import operations as monitoring
 from governance.people import operations as people
 from governance.people.models import Membership
 from tests.incidents.operations_helpers import (
     criterion,
     deployment,
+    incident,
     monitor,
     reasons,
     state,
@@ -177,3 +191,50 @@ def test_a_member_removed_reopens_alert_routing(world, db):
     )
     db.session.commit()
     assert state(routed.id) == CriterionStatus.OPEN
+
+
+def _queries(db, run) -> int:
+    seen: list[object] = []
+
+    def count(*args):
+        seen.append(args)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_each_operations_rule_issues_as_many_queries_for_one_record_as_for_many(world, db):
+    names = [
+        MONITORED,
+        ROUTED,
+        "no_open_major_incident",
+        "mttr_within_target",
+        "serious_incidents_reported_in_time",
+    ]
+
+    def add(n: int) -> None:
+        api = deployment(world, f"api-{n}")
+        watched(world, api, f"api-{n}")
+        detected = utcnow() - timedelta(days=3)
+        found = incident(world, api, Severity.SEV1, f"Down {n}", detected_at=detected)
+        incidents.mark_serious(found, world["users"]["leader"], SeriousIncidentKind.STANDARD)
+        incidents.resolve(found, world["users"]["contributor"], detected + timedelta(hours=9))
+        incident(world, api, Severity.SEV2, f"Slow {n}")
+
+    def counts() -> dict[str, int]:
+        db.session.commit()
+        db.session.expire_all()
+        initiative = world["initiative"]
+        return {name: _queries(db, lambda n=name: evaluate(n, initiative)) for name in names}
+
+    add(1)
+    one = counts()
+    for n in range(2, 6):
+        add(n)
+    many = counts()
+    assert one == many
+    assert all(not evaluate(n, world["initiative"]).passed for n in names[2:4])
