@@ -46,7 +46,8 @@ class RecordRef:
     """Which record a failure is about, so a page can link to it: rules name records, the web
     knows where they live (governance/web/links.py).
 
-    `kind` is one of "lineage_artifact" (key: its id), "decision" (key: its seq in the log),
+    `kind` is one of "lineage_artifact", "monitor", "incident" (key: its id), "decision" (key:
+    its seq in the log),
     "missing_decision" (key: the initiative, detail: the kind of decision to record),
     "assessments" and "objectives" (key: the initiative whose page lists them).
     """
@@ -167,6 +168,12 @@ RULE_MODULES.append("governance.maturity.rules")
 RULE_MODULES.append("governance.decisions.rules")
 
 
+RULE_MODULES.append("governance.monitoring.rules")
+
+
+RULE_MODULES.append("governance.incidents.rules")
+
+
 # Reach: how a change of a row reaches initiatives beyond the row's own (a lineage artifact, or
 # an edge from it, reaches every initiative downstream). Table name -> function(ids of the
 # changed rows of that table) -> initiative ids. Read by governance/gates/state.py.
@@ -179,6 +186,20 @@ REACHES: dict[str, Reach] = {}
 def reaches(table: str) -> Callable[[Reach], Reach]:
     def register(find: Reach) -> Reach:
         REACHES[table] = find
+        return find
+
+    return register
+
+
+# Rows that nearly every other row names (an organization, a person): a reference to one
+# reaches nothing, but a change of some of its columns does (the organization's MTTR target,
+# a person's account deactivated). Table -> (those columns, function(ids) -> initiative ids).
+CHANGE_REACHES: dict[str, tuple[frozenset[str], Reach]] = {}
+
+
+def reaches_when_changed(table: str, *columns: str) -> Callable[[Reach], Reach]:
+    def register(find: Reach) -> Reach:
+        CHANGE_REACHES[table] = (frozenset(columns), find)
         return find
 
     return register

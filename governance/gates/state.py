@@ -7,8 +7,10 @@ page, figure, count and API answer reads that expression, in SQL or on the loade
 This module keeps the rule's part of it true:
 
 - every flush notes which initiatives its rows may change the rules of (a row with an
-  `initiative_id`, a row pointing at one, and what a rule module says a change reaches:
-  `rules.reaches`, e.g. everything downstream of a lineage edge);
+  `initiative_id`, a row pointing at one, now or before the flush, and what a rule module says
+  a change reaches: `rules.reaches`, e.g. everything downstream of a lineage edge, and
+  `rules.reaches_when_changed`, e.g. every initiative of an organization whose MTTR target
+  changed);
 - before the transaction commits (or before `assess` reads, in the middle of an operation),
   those initiatives' rules are evaluated and their results written on their criteria, in the
   same transaction: a page never reads a result older than the data it was computed from;
@@ -36,6 +38,7 @@ from governance.database import utcnow
 from governance.extensions import db
 from governance.gates.models import ExitCriterion, Phase, StageGate
 from governance.gates.rules import (
+    CHANGE_REACHES,
     REACHES,
     Failure,
     RecordRef,
@@ -103,13 +106,35 @@ def _references(obj: Any) -> set[tuple[str, int]]:
         found.add(("initiative", obj.id))
     if table.name in REACHES and isinstance(obj.id, int):
         found.add((table.name, obj.id))
+    on_change = CHANGE_REACHES.get(table.name)
+    if on_change is not None and isinstance(obj.id, int) and _changed(obj, on_change[0]):
+        found.add((_CHANGE + table.name, obj.id))
     for fk in table.foreign_keys:
         target = fk.column.table
         if target.name == "initiative" or "initiative_id" in target.c or target.name in REACHES:
-            value = getattr(obj, fk.parent.key, None)
-            if isinstance(value, int):
-                found.add((target.name, value))
+            # The row it names now and the one it named before (an incident moved to another
+            # deployment changes the rules of both).
+            for value in (getattr(obj, fk.parent.key, None), *_before(obj, fk.parent.key)):
+                if isinstance(value, int):
+                    found.add((target.name, value))
     return found
+
+
+# Noted as (_CHANGE + table, id): a change of the columns `rules.CHANGE_REACHES` names.
+_CHANGE = "changed:"
+
+
+def _changed(obj: Any, columns: frozenset[str]) -> bool:
+    """Whether this flush changes one of `columns` of `obj` (attribute history is still there
+    after the flush)."""
+    attrs = sa.inspect(obj).attrs
+    return any(name in attrs and attrs[name].history.has_changes() for name in columns)
+
+
+def _before(obj: Any, key: str) -> tuple[Any, ...]:
+    """The values `key` had before this flush changed it."""
+    attrs = sa.inspect(obj).attrs
+    return tuple(attrs[key].history.deleted) if key in attrs else ()
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -143,6 +168,10 @@ def _initiatives_of(
     for name, row_id in noted:
         by_table[name].add(row_id)
     found = set(by_table.pop("initiative", set()))
+    for name in [n for n in by_table if n.startswith(_CHANGE)]:
+        ids = by_table.pop(name)
+        if follow_reach:
+            found |= CHANGE_REACHES[name.removeprefix(_CHANGE)][1](sorted(ids))
     for name, ids in by_table.items():
         table = db.metadata.tables[name]
         if "initiative_id" in table.c:

@@ -54,11 +54,13 @@ class Incident(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     )
     source: Mapped[IncidentSource] = mapped_column(enum_type(IncidentSource))
     # None when no label matched a deployment: the incident is still opened, to be triaged.
+    # `active_history`: moving an incident loads the value it had, so the rules of the
+    # initiative it leaves are evaluated again too (governance/gates/state.py).
     deployment_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("lineage_artifact.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("lineage_artifact.id", ondelete="SET NULL"), index=True, active_history=True
     )
     initiative_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("initiative.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("initiative.id", ondelete="SET NULL"), index=True, active_history=True
     )
     monitor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("monitor.id", ondelete="SET NULL"), index=True

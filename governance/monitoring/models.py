@@ -39,8 +39,10 @@ class Monitor(Timestamps, Versioned, db.Model):  # type: ignore[name-defined]
     organization_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
+    # `active_history`: a monitor moved to another deployment re-evaluates the rules of the
+    # initiative it leaves too (governance/gates/state.py).
     deployment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("lineage_artifact.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lineage_artifact.id", ondelete="CASCADE"), index=True, active_history=True
     )
     # For data-quality monitors: the dataset whose OpenLineage facets feed this monitor.
     dataset_id: Mapped[int | None] = mapped_column(

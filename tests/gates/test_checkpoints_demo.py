@@ -58,10 +58,10 @@ def test_the_overdue_checkpoint_with_a_reopened_criterion_cannot_be_approved(dem
         .join(ExitCriterion, ExitCriterion.phase_id == Phase.id)
         .where(
             Checkpoint.status == CheckpointStatus.PENDING,
-            ExitCriterion.title == "Alerts routed to a named owner",
+            ExitCriterion.title == "Reproducible across environments",
         )
     )
-    reason = "1 criterion open: Alerts routed to a named owner"
+    reason = "1 criterion open: Reproducible across environments"
     queue = client.get("/reviews").get_data(as_text=True)
     # The queue offers no Approve… link for it: a disabled control says why.
     assert f"checkpoints/{reopened.id}?outcome=approved" not in queue
@@ -74,7 +74,7 @@ def test_the_overdue_checkpoint_with_a_reopened_criterion_cannot_be_approved(dem
     action = re.search(r'<form method="post" action="([^"]*/decide)"', html).group(1)
     refused = client.post(action, data={"outcome": "approved"})
     assert refused.status_code == 400
-    assert "1 exit criterion is still open: Alerts routed to a named owner" in refused.get_data(
+    assert "1 exit criterion is still open: Reproducible across environments" in refused.get_data(
         as_text=True
     )
 

@@ -23,6 +23,8 @@ from governance.web.links import record_url
         ),
         (RecordRef("assessments", 3), "/orgs/acme/initiatives/3/assessments"),
         (RecordRef("objectives", 3), "/orgs/acme/initiatives/3/objectives"),
+        (RecordRef("monitor", 5), "/orgs/acme/monitors/5"),
+        (RecordRef("incident", 9), "/orgs/acme/incidents/9"),
     ],
 )
 def test_each_kind_of_record_has_its_page(app, ref, path):
