@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -183,9 +183,11 @@ def _run(step: Any, form: Form, incident: Incident) -> Any:
             form.expected_version(),
         )
     if step == "rollback":
-        return ops.execute_rollback(incident, current_user, data["minutes"], note=data["note"])
+        return ops.execute_rollback(
+            incident, current_user, data["minutes"], note=data["note"] or ""
+        )
     if step == "note":
-        return ops.add_note(incident, current_user, data["note"])
+        return ops.add_note(incident, current_user, data["note"] or "")
     if step == "review":
         return ops.record_review(
             incident,
@@ -221,12 +223,11 @@ DONE = {
 }
 
 
-@bp.post("/<int:incident_id>/<step>")
+# Each step its own URL (/acknowledge, /resolve, ...); any other is no page at all.
+@bp.post(f"/<int:incident_id>/<any({', '.join(STEPS)}):step>")
 @login_required
 def act(slug: str, incident_id: int, step: str) -> ResponseReturnValue:
     """Every action on an incident: its own form, its operation, one commit."""
-    if step not in STEPS:
-        abort(404)
     org = get_organization(slug, STEPS[step])
     incident = get_incident(org, incident_id)
     form = step_form(step, request.form)

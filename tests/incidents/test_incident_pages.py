@@ -79,9 +79,7 @@ def test_pages_of_fifty_keep_their_filters(world, as_user, monkeypatch):
     assert "page=2" in first and "severity=sev3" in first
     last = client.get(ORG + "/incidents?severity=sev3&page=3").get_data(as_text=True)
     assert _titles(last) == ["incident 4"]
-    assert _titles(client.get(ORG + "/incidents?page=99").get_data(as_text=True)) == [
-        "incident 4"
-    ]
+    assert _titles(client.get(ORG + "/incidents?page=99").get_data(as_text=True)) == ["incident 4"]
 
 
 def test_the_list_shows_the_serious_incident_deadline_and_overdue(world, as_user):
@@ -162,8 +160,10 @@ def test_the_incident_page_shows_facts_times_and_timeline(world, as_user):
 def test_the_deployment_page_lists_its_incidents(world, as_user):
     deployed = deployment(world)
     incident(world, deployed, "On this deployment")
-    html = as_user(world["users"]["auditor"]).get(f"{ORG}/lineage/{deployed.id}").get_data(
-        as_text=True
+    html = (
+        as_user(world["users"]["auditor"])
+        .get(f"{ORG}/lineage/{deployed.id}")
+        .get_data(as_text=True)
     )
     assert "On this deployment" in html and 'id="incidents-h"' in html
 
