@@ -223,9 +223,6 @@ DONE = {
 }
 
 
-# Each step its own URL (/acknowledge, /resolve, ...); any other is no page at all.
-@bp.post(f"/<int:incident_id>/<any({', '.join(STEPS)}):step>")
-@login_required
 def act(slug: str, incident_id: int, step: str) -> ResponseReturnValue:
     """Every action on an incident: its own form, its operation, one commit."""
     org = get_organization(slug, STEPS[step])
@@ -243,3 +240,19 @@ def act(slug: str, incident_id: int, step: str) -> ResponseReturnValue:
     db.session.commit()
     flash(f"Incident #{incident.id} “{incident.title}” was {DONE[step]}.", "success")
     return redirect(f"{here}#actions" if step != "note" else f"{here}#timeline")
+
+
+def _step_view(step: str) -> Any:
+    @login_required
+    def view(slug: str, incident_id: int) -> ResponseReturnValue:
+        return act(slug, incident_id, step)
+
+    view.__name__ = step
+    return view
+
+
+# Each step its own URL and endpoint (incidents.acknowledge → /<id>/acknowledge, ...).
+for _step in STEPS:
+    bp.add_url_rule(
+        f"/<int:incident_id>/{_step}", endpoint=_step, view_func=_step_view(_step), methods=["POST"]
+    )
