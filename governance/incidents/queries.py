@@ -141,6 +141,26 @@ def deployment_incidents(
     return rows, total
 
 
+def open_incidents_of(initiative: Initiative, limit: int = 5) -> tuple[list[Incident], int]:
+    """An initiative's open incidents, most severe then oldest, and how many: two queries."""
+    where = [
+        Incident.organization_id == initiative.organization_id,
+        Incident.initiative_id == initiative.id,
+        Incident.status != IncidentStatus.RESOLVED,
+    ]
+    total = int(db.session.scalar(sa.select(sa.func.count(Incident.id)).where(*where)) or 0)
+    rows = list(
+        db.session.scalars(
+            sa.select(Incident)
+            .where(*where)
+            .options(joinedload(Incident.deployment))
+            .order_by(*list_order())
+            .limit(limit)
+        )
+    )
+    return rows, total
+
+
 def deployments_of(org: Organization) -> list[tuple[int, str]]:
     return [
         (row.id, row.name)

@@ -168,6 +168,19 @@ def test_the_deployment_page_lists_its_incidents(world, as_user):
     assert "On this deployment" in html and 'id="incidents-h"' in html
 
 
+def test_the_initiative_page_shows_its_open_incidents_only(world, as_user):
+    deployed = deployment(world)
+    page = f"{ORG}/initiatives/{world['initiative'].id}"
+    client = as_user(world["users"]["auditor"])
+    assert "Open incidents" not in client.get(page).get_data(as_text=True)
+    incident(world, deployed, "Still open", Severity.SEV1)
+    closed = incident(world, deployed, "Closed already")
+    ops.resolve(closed, world["users"]["leader"])
+    db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    assert "Open incidents" in html and "Still open" in html and "Closed already" not in html
+
+
 def test_pages_run_the_same_number_of_queries_with_few_and_many_incidents(app, world, as_user):
     deployed = deployment(world)
     contributor = world["users"]["contributor"]
@@ -181,6 +194,7 @@ def test_pages_run_the_same_number_of_queries_with_few_and_many_incidents(app, w
         f"{ORG}/incidents/{one.id}",
         f"{ORG}/lineage/{deployed.id}",
         ORG + "/incidents/new",
+        f"{ORG}/initiatives/{world['initiative'].id}",
     ]
     few = [queries(app, client, p) for p in paths]
     for n in range(30):
