@@ -118,7 +118,25 @@ def _page(
         step: offer(current_user, action, IncidentStep(incident, step))
         for step, action in STEPS.items()
     }
-    refusals = [e for f in (posted or {}).values() for e in f.form_errors]
+    # What refused a post, at the top of the page: the form's own refusal, and every error of
+    # a form the page no longer shows (its step cannot be taken now).
+    refusals = [
+        error
+        for step, form in (posted or {}).items()
+        for error in (
+            form.form_errors
+            if offers[step].allowed
+            else [
+                *form.form_errors,
+                *(e for f in form if f.name != f"{step}-csrf_token" for e in f.errors),
+            ]
+        )
+    ]
+    if any(
+        getattr(form, "csrf_token", None) and form.csrf_token.errors
+        for form in (posted or {}).values()
+    ):
+        refusals.append("The form expired or was sent from elsewhere. Please submit it again.")
     now = utcnow()
     return render_template(
         "incidents/show.html",

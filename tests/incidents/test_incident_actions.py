@@ -179,3 +179,13 @@ def test_times_before_detection_are_refused_by_the_operations(world):
         assert "before the incident was detected" in str(error)
     else:
         raise AssertionError("acknowledged before detection")
+
+
+def test_errors_of_a_step_no_longer_offered_show_at_the_top(world, as_user):
+    opened = incident(world, deployment(world))
+    client = as_user(world["users"]["contributor"])
+    response = _post(client, opened, "review", title="", context="", decision="")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    top = html[html.index('class="flash flash-error"') :]
+    assert "This field is required." in top[: top.index("</div>")]
