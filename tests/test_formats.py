@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from governance.enums import label
-from governance.web.formats import day, number, percent, when
+from governance.web.formats import day, duration, number, percent, when
 
 NBSP = "\u00a0"
 
@@ -82,3 +82,22 @@ def test_one_date_format_and_times_in_utc_saying_so():
 )
 def test_labels_write_acronyms_in_capitals(value, shown):
     assert label(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [
+        (0, "0 min"),
+        (44.6, "45 min"),
+        (60, "1 h"),
+        (200, "3 h 20 min"),
+        (1440, "1 d"),
+        (3000, "2 d 2 h"),  # days keep the hours only
+        (Decimal("90.4"), "1 h 30 min"),
+        (-30, "-30 min"),
+        (None, "—"),
+        ("abc", "—"),
+    ],
+)
+def test_durations_read_in_minutes_hours_and_days(minutes, shown):
+    assert duration(minutes) == shown

@@ -75,6 +75,7 @@ def path_values(ids: dict[str, int], users: dict[str, int]) -> dict[str, Any]:
         "artifact_id": ids["dataset"],
         "edge_id": ids["edge"],
         "risk_id": ids["risk"],
+        "incident_id": ids["incident"],
         "objective_id": ids["objective"],
         "kpi_id": ids["kpi"],
         "program_id": ids["program"],

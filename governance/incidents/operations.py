@@ -334,6 +334,9 @@ def mark_serious(
     """A serious incident under the EU AI Act (Art. 3(49)): the report to the market
     surveillance authority is due 15, 10 or 2 days after awareness (Art. 73(2)-(4))."""
     _allowed(_org(incident), by)
+    if incident.reported_at is not None:
+        # The report's decision said "in time" or "late" against this deadline: it stays.
+        raise DomainError("The report to the authority is already recorded.")
     aware_at = aware_at or incident.detected_at
     _not_before(aware_at, incident.impact_started_at, "started", "aware_at")
     incident.serious_kind = kind

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from governance.enums import ArtifactKind, DataClassification, EdgeKind, Environment, label
 from governance.errors import DomainError
 from governance.extensions import db
+from governance.incidents.queries import deployment_incidents
 from governance.lineage import operations as ops
 from governance.lineage import queries as q
 from governance.lineage.figure import figure_json, lineage_figure
@@ -91,6 +92,10 @@ def show(slug: str, artifact_id: int) -> ResponseReturnValue:
         artifact=artifact,
         page=page,
         figure=_figure(org, both, artifact.id),
+        # The deployment's recent incidents (incidents/_deployment_incidents.html).
+        deployment_incidents=(
+            deployment_incidents(artifact) if artifact.kind == ArtifactKind.DEPLOYMENT else None
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from governance.gates import phases as phase_ops
 from governance.gates import queries as checkpoint_queries
 from governance.gates.forms import CriterionPlanForm, EvidenceForm, PhaseOwnerForm
 from governance.gates.models import Phase
+from governance.incidents.queries import open_incidents_of
 from governance.loaders import (
     get_initiative,
     get_initiative_criterion,
@@ -128,6 +129,8 @@ def show(slug: str, initiative_id: int) -> ResponseReturnValue:
         evidence_form=EvidenceForm(),
         gates=checkpoint_queries.initiative_gates(initiative),
         members=q.members_of(org) if can(current_user, Action.MANAGE, org) else [],
+        # Its open incidents (incidents/_initiative_incidents.html).
+        open_incidents=open_incidents_of(initiative),
     )
 
 

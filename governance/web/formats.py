@@ -89,16 +89,20 @@ def when(value: object) -> str:
     return moment.strftime("%d %b %Y %H:%M UTC")
 
 
-def minutes(value: object) -> str:
-    """A duration in minutes as people say it: "42 min", "3 h 05 min", "2 d 4 h"; "—" when
-    there is none (no incident to average)."""
-    if value is None:
-        return "—"
-    total = round(float(value))  # type: ignore[arg-type]
-    if total < 60:
-        return f"{total} min"
-    hours, mins = divmod(total, 60)
-    if hours < 24:
-        return f"{hours} h {mins:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+def duration(minutes: object) -> str:
+    """A span of minutes as people say it: 45 -> "45 min", 200 -> "3 h 20 min",
+    3000 -> "2 d 2 h" (days keep hours only), None -> "—"."""
+    amount = _decimal(minutes)
+    if amount is None:
+        return EMPTY
+    total = int(amount.to_integral_value(rounding=ROUND_HALF_UP))
+    sign, total = ("-" if total < 0 else ""), abs(total)
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        text = f"{days} d {hours} h" if hours else f"{days} d"
+    elif hours:
+        text = f"{hours} h {mins} min" if mins else f"{hours} h"
+    else:
+        text = f"{mins} min"
+    return sign + text

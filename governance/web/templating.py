@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = formats.when
     app.jinja_env.filters["number"] = formats.number
     app.jinja_env.filters["percent"] = formats.percent
-    app.jinja_env.filters["minutes"] = formats.minutes
+    app.jinja_env.filters["duration"] = formats.duration
 
 
 @dataclass(frozen=True)

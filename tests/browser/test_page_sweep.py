@@ -10,6 +10,7 @@ each page scored is also written to tests/artifacts/sweep/<page>.json."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +18,13 @@ import sqlalchemy as sa
 from flask import url_for
 
 from governance import create_app
+from governance.database import utcnow
 from governance.decisions.models import Decision
-from governance.enums import CheckpointStatus, PhaseStatus
+from governance.enums import CheckpointStatus, PhaseStatus, SeriousIncidentKind, Severity
 from governance.extensions import db
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
+from governance.incidents import operations as incident_ops
+from governance.incidents.models import Incident
 from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.maturity.models import Kpi, Objective
 from governance.people.models import User
@@ -76,6 +80,28 @@ def page_endpoints() -> list[str]:
 PAGES = [*page_endpoints(), "not-found"]
 
 
+def _an_incident(org: Organization, deployment: LineageArtifact | None) -> Incident:
+    """Until the demo has incidents: a serious one on the deployment, acknowledged, with a
+    note, so the incident page shows its deadline, timeline and actions."""
+    admin = db.session.scalar(sa.select(User).filter_by(is_admin=True).order_by(User.id))
+    assert admin is not None
+    now = utcnow()
+    opened = incident_ops.open_incident(
+        org,
+        admin,
+        title="Fraud scores drifted",
+        severity=Severity.SEV2,
+        deployment=deployment,
+        detected_at=now - timedelta(hours=6),
+        impact_started_at=now - timedelta(hours=7),
+    )
+    incident_ops.acknowledge(opened, admin, now - timedelta(hours=5))
+    incident_ops.add_note(opened, admin, "Rolled traffic to the previous model.")
+    incident_ops.mark_serious(opened, admin, SeriousIncidentKind.STANDARD)
+    db.session.commit()
+    return opened
+
+
 def demo_values() -> dict[str, Any]:
     """A demo record for each path variable: Northwind's fraud-scoring initiative and its own."""
     org = db.session.scalar(sa.select(Organization).filter_by(slug=ORG))
@@ -125,6 +151,11 @@ def demo_values() -> dict[str, Any]:
         sa.select(Program).filter_by(organization_id=org.id).order_by(Program.id)
     )
     auditor = db.session.scalar(sa.select(User).filter_by(email="auditor@example.com"))
+    incident = db.session.scalar(
+        sa.select(Incident)
+        .filter_by(organization_id=org.id)
+        .order_by(Incident.serious_kind.is_(None), Incident.id)
+    ) or _an_incident(org, deployment)
     records = {
         "criterion_id": criterion,
         "gate_id": gate,
@@ -133,6 +164,7 @@ def demo_values() -> dict[str, Any]:
         "deployment_id": deployment,
         "edge_id": edge,
         "risk_id": risk,
+        "incident_id": incident,
         "objective_id": objective,
         "kpi_id": kpi,
         "program_id": program,

@@ -13,7 +13,7 @@ import pytest
 from governance.database import utcnow
 from governance.incidents import metrics
 from tests.conftest import ROLES
-from tests.incidents.helpers import build_history
+from tests.incidents.history import build_history
 
 URL = "/api/v1/orgs/acme-freight/operations"
 

@@ -11,7 +11,7 @@ import pytest
 from governance.dashboards.charts import OKABE_ITO
 from governance.database import utcnow
 from governance.incidents import figures
-from tests.incidents.helpers import build_history
+from tests.incidents.history import build_history
 
 
 def _report(world):
@@ -60,10 +60,10 @@ def test_an_organization_without_incidents_or_deployments(world, key):
 
 @pytest.mark.parametrize(
     "value,said",
-    [(None, "—"), (0, "0 min"), (42.4, "42 min"), (59.6, "1 h 00 min"), (185, "3 h 05 min")]
+    [(None, "—"), (0, "0 min"), (42.4, "42 min"), (59.6, "1 h"), (185, "3 h 5 min")]
     + [(24 * 60 * 2 + 4 * 60 + 10, "2 d 4 h")],
 )
 def test_durations_read_as_people_say_them(value, said):
-    from governance.web.formats import minutes
+    from governance.web.formats import duration
 
-    assert minutes(value) == said
+    assert duration(value) == said

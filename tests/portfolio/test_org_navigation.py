@@ -57,6 +57,8 @@ PLACE_OF = {
     "risks.index": "Risks",
     "operations.index": "Operations",
     "incidents.index": "Incidents",
+    "incidents.show": "Incidents",
+    "incidents.create": "Incidents",
     "risks.show": "Risks",
     "risks.create": "Risks",
     "risks.edit": "Risks",
@@ -178,6 +180,11 @@ def test_each_place_is_one_line_and_its_own_page_counts_as_in_it():
     [
         ("/orgs/acme-freight", ["Portfolio", "Acme Freight"]),
         ("/orgs/acme-freight/risks", ["Portfolio", "Acme Freight", "Risk register"]),
+        ("/orgs/acme-freight/incidents", ["Portfolio", "Acme Freight", "Incidents"]),
+        (
+            "/orgs/acme-freight/incidents/{incident}",
+            ["Portfolio", "Acme Freight", "Incidents", "#{incident} Fraud API AUC below 0.85"],
+        ),
         ("/orgs/acme-freight/dashboard", ["Portfolio", "Acme Freight", "Dashboard"]),
         ("{i}", ["Portfolio", "Acme Freight", "{program}", "Parcel fraud scoring"]),
         (
@@ -224,6 +231,8 @@ def test_the_auditor_is_offered_nothing_the_role_refuses(scene):
         "/orgs/acme-freight/objectives",
         "/orgs/acme-freight/risks",
         f"/orgs/acme-freight/risks/{ids['risk']}",
+        "/orgs/acme-freight/incidents",
+        f"/orgs/acme-freight/incidents/{ids['incident']}",
     ]
     refused = ["/new", "/edit", "Record a decision", "New risk", "New initiative"]
     for path in pages:
