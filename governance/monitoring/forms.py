@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from governance.enums import Comparator, MonitorSignal, Severity
@@ -34,19 +35,22 @@ class MonitorForm(VersionedForm):
     )
     comparator = SelectField(
         "Healthy while the value is",
-        choices=[(c.value, words) for c, words in COMPARATOR_WORDS.items()],
+        choices=[SelectChoice(c.value, words) for c, words in COMPARATOR_WORDS.items()],
     )
     threshold = DecimalField("Threshold", validators=[InputRequired()])
     unit = StringField("Unit", validators=[Length(max=40)])
     window_minutes = IntegerField(
         "Window (minutes)",
         default=60,
-        validators=[InputRequired(), NumberRange(min=1, max=60 * 24 * 31)],
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=60 * 24 * 31, message="1 minute to 31 days, in minutes."),
+        ],
         description="Without an observation for this long, the monitor is silent.",
     )
     severity = SelectField(
         "Severity of what it opens",
-        choices=[(s.value, s.label) for s in Severity],
+        choices=[SelectChoice(s.value, s.label) for s in Severity],
         default=Severity.SEV3.value,
     )
     owner_id = SelectField("Owner (alerted)", coerce=_optional_int)
