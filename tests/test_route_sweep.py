@@ -77,6 +77,7 @@ def path_values(ids: dict[str, int], users: dict[str, int]) -> dict[str, Any]:
         "risk_id": ids["risk"],
         "objective_id": ids["objective"],
         "kpi_id": ids["kpi"],
+        "monitor_id": ids["monitor"],
         "program_id": ids["program"],
         "user_id": users["auditor"],
         "figure": "maturity_radar",
