@@ -45,7 +45,12 @@ def served(make_app) -> Iterator[tuple[str, object]]:
 def _client(url: str, world) -> OpenLineageClient:
     _row, token = people.create_token(world["users"]["contributor"], world["org"])
     db.session.commit()
-    config = {"url": url, "auth": {"type": "api_key", "apiKey": token}, "retry": {"total": 0}}
+    config = {
+        "url": url,
+        "auth": {"type": "api_key", "apiKey": token},
+        "retry": {"total": 0},
+        "timeout": 60,  # a loaded machine: a slow answer is not a lost event
+    }
     return OpenLineageClient(transport=HttpTransport(HttpConfig.from_dict(config)))
 
 
