@@ -23,6 +23,7 @@ from governance.extensions import db
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
 from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.maturity.models import Kpi, Objective
+from governance.monitoring.models import Monitor
 from governance.people.models import User
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.risks.models import Risk
@@ -123,6 +124,10 @@ def demo_values() -> dict[str, Any]:
         sa.select(Program).filter_by(organization_id=org.id).order_by(Program.id)
     )
     auditor = db.session.scalar(sa.select(User).filter_by(email="auditor@example.com"))
+    # The demo's monitors watch its production deployments (issue 16).
+    monitor = db.session.scalar(
+        sa.select(Monitor).filter_by(organization_id=org.id).order_by(Monitor.id)
+    )
     records = {
         "criterion_id": criterion,
         "gate_id": gate,
@@ -135,6 +140,7 @@ def demo_values() -> dict[str, Any]:
         "kpi_id": kpi,
         "program_id": program,
         "user_id": auditor,
+        "monitor_id": monitor,
     }
     found: dict[str, Any] = {name: record and record.id for name, record in records.items()}
     found.update(slug=org.slug, initiative_id=initiative.id, phase_id=phase.id)
