@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from governance.database import text_problem
 from governance.errors import DomainError
 from governance.extensions import db
 from governance.lineage.models import LineageArtifact
@@ -31,15 +32,21 @@ EXAMPLE = (
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DomainError(f"{where}: required, a number.", field=where)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number past any float
+        number = math.inf
     if not math.isfinite(number):
         raise DomainError(f"{where}: a finite number.", field=where)
     return number
 
 
 def _text(value: Any, where: str, limit: int = 120) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise DomainError(f"{where}: text of 1 to {limit} characters.", field=where)
+    problem = text_problem(value, name=True)
+    if problem:
+        raise DomainError(f"{where}: {problem}", field=where)
     return value.strip()
 
 

@@ -7,6 +7,7 @@ judges it against the monitor as it stands, and inserts the batch in one stateme
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,7 +72,7 @@ def _check(org: Organization, deployment: LineageArtifact, changes: dict[str, An
     if not isinstance(window, int) or not 1 <= window <= 60 * 24 * 31:
         raise DomainError("The window is 1 minute to 31 days, in minutes.", field="window_minutes")
     threshold = changes.get("threshold")
-    if not isinstance(threshold, int | float) or threshold != threshold:  # NaN
+    if not isinstance(threshold, int | float) or not math.isfinite(threshold):
         raise DomainError("The threshold is a number.", field="threshold")
     _member_of(org, changes.get("owner_id"), "owner_id")
     dataset_id = changes.get("dataset_id")

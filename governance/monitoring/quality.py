@@ -46,7 +46,10 @@ MAX_METRIC = 120  # the observation's metric column
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number past any float: not a measurement
+        return None
     return number if math.isfinite(number) else None
 
 

@@ -105,6 +105,7 @@ def test_a_contributor_adds_a_monitor_to_the_deployment(world, ops_scene, as_use
         ({"name": ""}, "name", "This field is required"),
         ({"threshold": "lots"}, "threshold", "Not a valid decimal"),
         ({"threshold": "nan"}, "threshold", "Enter a number"),
+        ({"threshold": "1e400"}, "threshold", "The threshold is a number"),
         ({"window_minutes": "0"}, "window_minutes", "1 minute to 31 days"),
         ({"comparator": "roughly"}, "comparator", "Not a valid choice"),
         ({"owner_id": "999999"}, "owner_id", "Not a valid choice"),

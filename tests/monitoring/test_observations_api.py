@@ -67,6 +67,17 @@ def test_a_batch_is_judged_and_answers_counts(world, ops_scene, client, token_fo
         ({"artifact": [1], "metric": "x", "value": 1, "observed_at": AT}, "artifact"),
         ({"artifact": "{dataset}", "value": 1, "observed_at": AT}, "observations[1].metric"),
         ("not an object", "observations[1]"),
+        ({"monitor": "fraud\x00", "value": 1, "observed_at": AT}, "observations[1].monitor"),
+        (
+            {"artifact": "{dataset}", "metric": "row\u202eCount", "value": 1, "observed_at": AT},
+            "metric",
+        ),
+        ({"artifact": "dataset:a\x00:b", "metric": "x", "value": 1, "observed_at": AT}, "artifact"),
+        ({"monitor": "fraud-api-auc", "value": 2**1100, "observed_at": AT}, "value"),
+        (
+            {"monitor": "fraud-api-auc", "value": 1, "observed_at": "9999-12-31T23:00:00-02:00"},
+            "observed_at",
+        ),
     ],
 )
 def test_a_bad_item_refuses_the_batch_naming_it(world, ops_scene, client, token_for, item, field):

@@ -145,6 +145,7 @@ def test_the_metric_names_derived_from_facets():
             "rowCount": 10,
             "bytes": 2048,
             "lastUpdated": "2026-12-01",
+            "fileCount": 2**1100,
             "columnMetrics": {"id": {"nullCount": 0, "distinctCount": 10, "max": True}},
         },
         "dataQualityAssertions": {
