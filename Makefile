@@ -9,7 +9,7 @@ TEST_WORKERS ?= auto
 # The slowest tests (setup included) are listed after each run: where the suite's time goes.
 PYTEST_ARGS ?= -q -n $(TEST_WORKERS) --durations=15
 
-.PHONY: install run test lint test-sqlite test-postgres bench bench-data load clean chromium
+.PHONY: install run test lint test-sqlite test-postgres bench bench-data bench-observations load clean chromium
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -68,6 +68,14 @@ bench: install
 			--database-url $(BENCH_PG_URL) || exit 1; \
 	done
 	$(PY) -m bench.pages --table
+	$(MAKE) bench-observations
+
+# Observations a second through POST /api/v1/orgs/<slug>/observations (issue 16: >= 1,000),
+# on SQLite, then on PostgreSQL in a database of its own (created if missing, then emptied).
+BENCH_OBS_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_observations
+bench-observations: install
+	$(PY) -m bench.observations_bench
+	$(PY) -m bench.observations_bench --database-url $(BENCH_OBS_PG_URL)
 
 # 60 s, 16 clients against gunicorn (4 workers) on SQLite (WAL), then on PostgreSQL.
 load: install

@@ -143,6 +143,12 @@ MATRIX = [
     Row("report a serious incident", "POST", ORG + "/incidents/{incident}/report",
                                                                   "400 400 400 400 403 404 302",
         {"report-authority": "CNIL"}),
+    Row("a monitor", "GET", ORG + "/monitors/{monitor}",            "200 200 200 200 200 404 302"),
+    Row("new monitor", "GET", ORG + "/monitors/new?deployment={deployment}",
+                                                                  "200 200 200 200 403 404 302"),
+    Row("edit a monitor", "GET", ORG + "/monitors/{monitor}/edit",  "200 200 200 200 403 404 302"),
+    Row("add a monitor", "POST", ORG + "/monitors/new",             "400 400 400 400 403 404 302"),
+    Row("save a monitor", "POST", ORG + "/monitors/{monitor}/edit", "400 400 400 400 403 404 302"),
     Row("the initiatives", "GET", ORG + "/initiatives",             "200 200 200 200 200 404 302"),
     Row("the reviews", "GET", ORG + "/reviews",                     "200 200 200 200 200 404 302"),
     Row("objectives and KPIs", "GET", ORG + "/objectives",          "200 200 200 200 200 404 302"),
@@ -212,6 +218,17 @@ MATRIX = [
     Row("API Alertmanager webhook", "POST", "/api/v1/alerts/alertmanager",
                                                                   "403 403 403 403 403 403 401",
         {"version": "4"}),
+    Row("API monitors", "GET", API + "/monitors",                   "200 200 200 200 200 404 401"),
+    Row("API a monitor", "GET", API + "/monitors/{monitor}",        "200 200 200 200 200 404 401"),
+    Row("API add a monitor", "POST", API + "/monitors",             "201 201 201 201 403 404 401",
+        {"deployment_id": "{deployment}", "key": "fraud-api-psi", "name": "Drift",
+         "signal": "drift", "metric": "psi", "comparator": "at_most", "threshold": "0.2"}),
+    Row("API change a monitor", "PATCH", API + "/monitors/{monitor}",
+                                                                  "200 200 200 200 403 404 401",
+        {"name": "Fraud API AUC (holdout)"}),
+    Row("API send observations", "POST", API + "/observations",     "201 201 201 201 403 404 401",
+        {"observations": [{"monitor": "fraud-api-auc", "value": 0.8,
+                           "observed_at": "2026-12-01T10:00:00Z"}]}),
     Row("API lineage graph", "GET",
         "/api/v1/lineage?nodeId=dataset:acme:parcels&org=acme-freight",
                                                                   "200 200 200 200 200 404 401"),
@@ -233,7 +250,7 @@ def _request(
 ) -> Any:
     path = row.path.format(**ids)
     data = {
-        key: int(value.format(**ids)) if value.startswith("{") else value
+        key: int(value.format(**ids)) if isinstance(value, str) and value.startswith("{") else value
         for key, value in (row.data or {}).items()
     }
     if row.api:

@@ -31,6 +31,7 @@ from governance.lineage.models import (
     LineageRunDataset,
 )
 from governance.lineage.openlineage import TERMINAL, DatasetRef, JobRef, ParsedEvent
+from governance.monitoring.quality import record_quality
 from governance.portfolio.models import Organization
 
 T = TypeVar("T")
@@ -50,8 +51,10 @@ def ingest(org: Organization, events: list[ParsedEvent], user_id: int | None) ->
     """Store checked events (see governance.lineage.openlineage). Flushes, never commits."""
     result = IngestResult(received=len(events))
     for event in events:
-        if _store_raw(org, event, user_id):
-            _apply(org, event)
+        event_id = _store_raw(org, event, user_id)
+        if event_id is not None:
+            artifacts = _apply(org, event)
+            _quality(org, event, artifacts, event_id)
             result.stored += 1
         else:
             result.duplicates += 1
@@ -59,7 +62,21 @@ def ingest(org: Organization, events: list[ParsedEvent], user_id: int | None) ->
     return result
 
 
-def _store_raw(org: Organization, event: ParsedEvent, user_id: int | None) -> bool:
+def _quality(
+    org: Organization, event: ParsedEvent, artifacts: dict[Key, LineageArtifact], event_id: int
+) -> None:
+    """Data-quality facets become observations of their datasets (governance.monitoring)."""
+    refs = [*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])]
+    datasets = [
+        (artifacts[(DATASET_NODE, r.namespace, r.name)].id, [r.facets, r.io_facets])
+        for r in refs
+        if r.facets or r.io_facets
+    ]
+    if datasets:
+        record_quality(org, datasets, event.event_time, event_id)
+
+
+def _store_raw(org: Organization, event: ParsedEvent, user_id: int | None) -> int | None:
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(LineageEvent.__table__)
@@ -78,10 +95,10 @@ def _store_raw(org: Organization, event: ParsedEvent, user_id: int | None) -> bo
     )
     # Core insert: UTCDateTime's bind processing still applies through the table's column type.
     # RETURNING answers a row only when the event was new (rowcount is not reliable here).
-    return db.session.execute(statement).scalar_one_or_none() is not None
+    return db.session.execute(statement).scalar_one_or_none()
 
 
-def _apply(org: Organization, event: ParsedEvent) -> None:
+def _apply(org: Organization, event: ParsedEvent) -> dict[Key, LineageArtifact]:
     refs: dict[Key, JobRef | DatasetRef] = {}
     if event.job:
         refs[(JOB_NODE, event.job.namespace, event.job.name)] = event.job
@@ -90,7 +107,7 @@ def _apply(org: Organization, event: ParsedEvent) -> None:
     artifacts = _artifacts(org, refs)
     _merge_facets(org, {artifacts[k].id: ref.facets for k, ref in refs.items()}, event.event_time)
     if event.job is None:
-        return
+        return artifacts
     job = artifacts[(JOB_NODE, event.job.namespace, event.job.name)]
     pairs = {(artifacts[(DATASET_NODE, d.namespace, d.name)].id, job.id) for d in event.inputs}
     pairs |= {(job.id, artifacts[(DATASET_NODE, d.namespace, d.name)].id) for d in event.outputs}
@@ -98,6 +115,7 @@ def _apply(org: Organization, event: ParsedEvent) -> None:
     if event.run_uuid is not None:
         run = _run(org, job, event)
         _run_datasets(org, run, event, artifacts)
+    return artifacts
 
 
 def _owner(facets: dict[str, Any]) -> str:

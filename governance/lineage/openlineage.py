@@ -48,6 +48,8 @@ class DatasetRef:
     namespace: str
     name: str
     facets: dict[str, Any] = field(default_factory=dict)
+    # `inputFacets` / `outputFacets` of a run's dataset (data-quality metrics, assertions).
+    io_facets: dict[str, Any] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -249,9 +251,10 @@ def _job(value: Any, where: str) -> JobRef:
 def _dataset(value: Any, where: str) -> DatasetRef:
     obj, namespace, name = _named(value, where)
     facets = _facets(obj.get("facets"), f"{where}.facets")
+    io_facets: dict[str, Any] = {}
     for extra in ("inputFacets", "outputFacets"):
-        _facets(obj.get(extra), f"{where}.{extra}")
-    return DatasetRef(namespace, name, facets)
+        io_facets |= _facets(obj.get(extra), f"{where}.{extra}")
+    return DatasetRef(namespace, name, facets, io_facets)
 
 
 def _datasets(value: Any, where: str) -> list[DatasetRef]:

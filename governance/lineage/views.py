@@ -21,6 +21,7 @@ from governance.lineage.forms import ArtifactForm, EdgeForm, RollbackPlanForm, a
 from governance.lineage.graph import Subgraph
 from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.loaders import authorize, get_artifact, get_edge, get_organization
+from governance.monitoring.queries import deployment_monitors
 from governance.permissions import Action
 from governance.portfolio.models import Organization
 from governance.web.confirm import confirmation
@@ -96,6 +97,7 @@ def show(slug: str, artifact_id: int) -> ResponseReturnValue:
         deployment_incidents=(
             deployment_incidents(artifact) if artifact.kind == ArtifactKind.DEPLOYMENT else None
         ),
+        monitors=deployment_monitors(artifact) if artifact.kind == K.DEPLOYMENT else None,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from governance.database import utcnow
 from governance.extensions import db
@@ -34,35 +35,30 @@ def monitor_readings(
 ) -> dict[int, Reading]:
     """Monitor id -> its reading, for the organization's monitors (or the ones named)."""
     now = now or utcnow()
-    latest = (
-        sa.select(
-            Observation.monitor_id,
-            Observation.value,
-            Observation.observed_at,
-            Observation.breached,
-            sa.func.row_number()
-            .over(
-                partition_by=Observation.monitor_id,
-                order_by=(Observation.observed_at.desc(), Observation.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(Observation.organization_id == organization_id, Observation.monitor_id.is_not(None))
-        .subquery()
+    # Each monitor's latest observation through the (monitor_id, observed_at) index: a
+    # correlated LIMIT 1 per monitor, not a window over all of the organization's telemetry.
+    inner = aliased(Observation)
+    latest_id = (
+        sa.select(inner.id)
+        .where(inner.monitor_id == Monitor.id)
+        .order_by(inner.observed_at.desc(), inner.id.desc())
+        .limit(1)
+        .correlate(Monitor)
+        .scalar_subquery()
     )
-    query = (
-        sa.select(
-            Monitor.id,
-            Monitor.window_minutes,
-            latest.c.value,
-            latest.c.observed_at,
-            latest.c.breached,
-        )
-        .outerjoin(latest, sa.and_(latest.c.monitor_id == Monitor.id, latest.c.rank == 1))
-        .where(Monitor.organization_id == organization_id)
+    monitors = sa.select(Monitor.id, Monitor.window_minutes, latest_id.label("latest_id")).where(
+        Monitor.organization_id == organization_id
     )
     if monitor_ids is not None:
-        query = query.where(Monitor.id.in_(monitor_ids))
+        monitors = monitors.where(Monitor.id.in_(monitor_ids))
+    chosen = monitors.subquery()
+    query = sa.select(
+        chosen.c.id,
+        chosen.c.window_minutes,
+        Observation.value,
+        Observation.observed_at,
+        Observation.breached,
+    ).outerjoin(Observation, Observation.id == chosen.c.latest_id)
     readings: dict[int, Reading] = {}
     for monitor_id, window, value, observed_at, breached in db.session.execute(query):
         if observed_at is None:

@@ -7,6 +7,7 @@ judges it against the monitor as it stands, and inserts the batch in one stateme
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,7 @@ from governance.enums import (
 from governance.errors import DomainError, check_version
 from governance.extensions import db
 from governance.lineage.models import LineageArtifact
-from governance.monitoring.models import Monitor, Observation
+from governance.monitoring.models import Monitor, Observation, comparator_holds
 from governance.people.models import User
 from governance.permissions import Action, require
 from governance.portfolio.models import Organization
@@ -71,7 +72,7 @@ def _check(org: Organization, deployment: LineageArtifact, changes: dict[str, An
     if not isinstance(window, int) or not 1 <= window <= 60 * 24 * 31:
         raise DomainError("The window is 1 minute to 31 days, in minutes.", field="window_minutes")
     threshold = changes.get("threshold")
-    if not isinstance(threshold, int | float) or threshold != threshold:  # NaN
+    if not isinstance(threshold, int | float) or not math.isfinite(threshold):
         raise DomainError("The threshold is a number.", field="threshold")
     _member_of(org, changes.get("owner_id"), "owner_id")
     dataset_id = changes.get("dataset_id")
@@ -170,6 +171,8 @@ class ObservationsRecorded:
     breaches: int = 0
     # Monitor ids that saw a breaching value in this batch.
     breaching_monitors: set[int] = field(default_factory=set)
+    # Their keys, what the API answers.
+    breaching_keys: set[str] = field(default_factory=set)
 
 
 def record_observations(
@@ -204,9 +207,16 @@ def record_observations(
             )
         )
     )
+    # Who judges an artifact's metric: every active monitor on it (a data-quality monitor
+    # judges its dataset's metric, any other its deployment's).
+    judges_of: dict[tuple[int, str], list[Monitor]] = {}
+    for m in monitors:
+        if m.active:
+            judges_of.setdefault((m.dataset_id or m.deployment_id, m.metric), []).append(m)
     now = utcnow()
     rows: list[dict[str, Any]] = []
     result = ObservationsRecorded()
+    breaching = result.breaching_monitors
     for index, item in enumerate(items):
         if item.monitor_key:
             monitor = by_key.get(item.monitor_key)
@@ -216,45 +226,42 @@ def record_observations(
                     "organization.",
                     field=f"observations[{index}].monitor",
                 )
-            judges = [monitor] if monitor.active else []
+            judges: list[Monitor] = [monitor] if monitor.active else []
             artifact_id, metric = monitor.dataset_id or monitor.deployment_id, monitor.metric
         else:
             if item.artifact_id not in known_artifacts or not item.metric:
                 raise DomainError(
-                    f"observations[{index}]: name a monitor, or an artifact of this "
+                    f"observations[{index}].artifact: name a monitor, or an artifact of this "
                     "organization and a metric.",
-                    field=f"observations[{index}]",
+                    field=f"observations[{index}].artifact",
                 )
             artifact_id, metric = item.artifact_id, item.metric
-            judges = [
-                m
-                for m in monitors
-                if m.active
-                and m.metric == metric
-                and artifact_id in (m.dataset_id or m.deployment_id,)
-            ]
-        judged: list[Monitor | None] = list(judges) or [None]
-        for judge in judged:
-            breached = None if judge is None else not judge.is_healthy(item.value)
+            judges = judges_of.get((artifact_id, metric), [])
+        value = float(item.value)
+        row = {
+            "organization_id": org.id,
+            "artifact_id": artifact_id,
+            "monitor_id": None,
+            "metric": metric,
+            "value": value,
+            "observed_at": item.observed_at,
+            "breached": None,
+            "source": source,
+            "lineage_event_id": lineage_event_id,
+            "received_at": now,
+        }
+        if not judges:
+            rows.append(row)
+            continue
+        for judge in judges:
+            breached = not comparator_holds(judge.comparator, value, judge.threshold)
             if breached:
                 result.breaches += 1
-                assert judge is not None
-                result.breaching_monitors.add(judge.id)
-            rows.append(
-                dict(
-                    organization_id=org.id,
-                    artifact_id=artifact_id,
-                    monitor_id=judge.id if judge else None,
-                    metric=metric,
-                    value=float(item.value),
-                    observed_at=item.observed_at,
-                    breached=breached,
-                    source=source,
-                    lineage_event_id=lineage_event_id,
-                    received_at=now,
-                )
-            )
+                breaching.add(judge.id)
+                result.breaching_keys.add(judge.key)
+            rows.append({**row, "monitor_id": judge.id, "breached": breached})
     if rows:
-        db.session.execute(sa.insert(Observation), rows)
+        # Core executemany on the table: one statement for the batch, no ORM object per row.
+        db.session.execute(sa.insert(Observation.__table__), rows)
     result.received = len(items)
     return result

@@ -27,6 +27,7 @@ from governance.incidents import operations as incident_ops
 from governance.incidents.models import Incident
 from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.maturity.models import Kpi, Objective
+from governance.monitoring.models import Monitor
 from governance.people.models import User
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.risks.models import Risk
@@ -156,6 +157,10 @@ def demo_values() -> dict[str, Any]:
         .filter_by(organization_id=org.id)
         .order_by(Incident.serious_kind.is_(None), Incident.id)
     ) or _an_incident(org, deployment)
+    # The demo's monitors watch its production deployments (issue 16).
+    monitor = db.session.scalar(
+        sa.select(Monitor).filter_by(organization_id=org.id).order_by(Monitor.id)
+    )
     records = {
         "criterion_id": criterion,
         "gate_id": gate,
@@ -169,6 +174,7 @@ def demo_values() -> dict[str, Any]:
         "kpi_id": kpi,
         "program_id": program,
         "user_id": auditor,
+        "monitor_id": monitor,
     }
     found: dict[str, Any] = {name: record and record.id for name, record in records.items()}
     found.update(slug=org.slug, initiative_id=initiative.id, phase_id=phase.id)

@@ -75,7 +75,7 @@ def test_page_api_csv_and_portfolio_agree(world, client, token_for, as_user, app
     browser = as_user(leader)
     page = browser.get("/orgs/acme-freight/operations").get_data(as_text=True)
     portfolio = browser.get("/").get_data(as_text=True)
-    minutes = app.jinja_env.filters["minutes"]
+    minutes = app.jinja_env.filters["duration"]
     head = api["last_90_days"]
     assert _tile(page, "mttr").startswith(minutes(head["mttr_minutes"]))
     mttr = re.search(r'data-org-mttr="acme-freight"[^>]*>(.*?)</dd>', portfolio, re.S).group(1)
