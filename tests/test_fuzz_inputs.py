@@ -64,6 +64,32 @@ POST_ONLY_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "version": ("hidden", "1"),
     },
     "lineage.remove_edge": {},
+    # An incident's actions: small forms on the incident's page, each posting to its own URL
+    # with its fields prefixed by the step (two forms on one page may both have a note).
+    "incidents.acknowledge": {},
+    "incidents.mitigate": {"mitigate-note": ("textarea", "Flag turned off.")},
+    "incidents.note": {"note-note": ("textarea", "Looking at the feature job.")},
+    "incidents.severity": {
+        "severity-severity": ("select", "sev2"),
+        "severity-version": ("hidden", "1"),
+    },
+    "incidents.rollback": {"rollback-minutes": ("number", "10"), "rollback-note": ("textarea", "")},
+    "incidents.resolve": {"resolve-note": ("textarea", "Fixed.")},
+    "incidents.review": {
+        "review-title": ("text", "Alert on feature freshness"),
+        "review-context": ("textarea", "The job stalled."),
+        "review-decision": ("textarea", "Add a freshness monitor."),
+        "review-rationale": ("textarea", ""),
+    },
+    "incidents.serious": {
+        "serious-kind": ("select", "standard"),
+        "serious-aware_at": ("datetime-local", ""),
+    },
+    "incidents.report": {
+        "report-authority": ("text", "BaFin"),
+        "report-reference": ("text", "R-1"),
+        "report-reported_at": ("datetime-local", ""),
+    },
     "auth.logout": {},
     # Posted signed out (a signed-in person is sent on).
     "auth.login": {"email": ("email", "nobody@example.com"), "password": ("password", "x")},
