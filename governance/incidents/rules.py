@@ -10,10 +10,10 @@ number of queries per rule, whatever the number of incidents.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
+from governance.dashboards.sql import seconds_between
 from governance.enums import MAJOR_SEVERITIES, IncidentStatus
 from governance.extensions import db
 from governance.gates.rules import (
@@ -30,6 +30,7 @@ from governance.incidents.models import Incident
 from governance.lineage.models import LineageArtifact
 from governance.monitoring.rules import deployment_record, deployments_of
 from governance.portfolio.models import Initiative, Organization
+from governance.web.formats import duration
 
 MTTR_DAYS = 90
 
@@ -99,17 +100,10 @@ def no_open_major_incident(initiative: Initiative, today: date) -> Checked:
 # ---- MTTR ----------------------------------------------------------------------------------
 
 
-def _seconds(later: Any, earlier: Any) -> Any:
-    """`later − earlier` in seconds, in SQL: the dialects count time differently."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
-    return sa.extract("epoch", later - earlier)
-
-
 def mttr_of(initiative: Initiative, since: datetime) -> tuple[int, float | None, datetime | None]:
     """How many of the initiative's incidents detected since `since` are resolved, their mean
     minutes from detection to resolution, and the earliest detection among them."""
-    took = _seconds(Incident.resolved_at, Incident.detected_at)
+    took = seconds_between(Incident.detected_at, Incident.resolved_at)
     count, mean, first = db.session.execute(
         sa.select(sa.func.count(Incident.id), sa.func.avg(took), sa.func.min(Incident.detected_at))
         .where(incidents_of(initiative), Incident.resolved_at.is_not(None))
@@ -121,18 +115,6 @@ def mttr_of(initiative: Initiative, since: datetime) -> tuple[int, float | None,
         first = first.replace(tzinfo=UTC)
     # Whole seconds: SQLite's day fractions carry float noise (300 minutes read 300.0000001).
     return count, None if mean is None else round(float(mean)) / 60, first
-
-
-def duration(minutes: float) -> str:
-    """ "45 min", "3 h 20 min", "2 d 4 h": a time to resolve in words."""
-    whole = round(minutes)
-    if whole < 60:
-        return f"{whole} min"
-    hours, rest = divmod(whole, 60)
-    if hours < 24:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 @rule(
@@ -161,7 +143,7 @@ def mttr_within_target(initiative: Initiative, today: date) -> Checked:
         sa.select(Incident)
         .where(incidents_of(initiative), Incident.resolved_at.is_not(None))
         .where(Incident.detected_at >= since)
-        .order_by(_seconds(Incident.resolved_at, Incident.detected_at).desc(), Incident.id)
+        .order_by(seconds_between(Incident.detected_at, Incident.resolved_at).desc(), Incident.id)
         .limit(1)
     )
     assert slowest is not None and slowest.resolved_at is not None
