@@ -3,7 +3,7 @@ missing right. Every view and API handler goes through these."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -18,6 +18,9 @@ from governance.monitoring.models import Monitor
 from governance.permissions import Action, can, is_member
 from governance.portfolio.models import Initiative, Organization, Program
 from governance.risks.models import Risk
+
+if TYPE_CHECKING:
+    from governance.incidents.metrics import Filters
 
 T = TypeVar("T")
 
@@ -119,3 +122,18 @@ def get_monitor(org: Organization, monitor_id: int) -> Monitor:
 
 def get_incident(org: Organization, incident_id: int) -> Incident:
     return _in_org(Incident, org, incident_id, "incident")
+
+
+def get_operations_filters(
+    org: Organization, initiative_id: int | None, deployment_id: int | None
+) -> Filters:
+    """The operations figures narrowed to an initiative or a deployment of this organization;
+    404 for one that is not (a download names exactly what it holds)."""
+    from governance.incidents import health_grid
+    from governance.incidents.metrics import Filters
+
+    if initiative_id is not None and initiative_id not in health_grid.initiative_names(org.id):
+        abort(404, description="No such initiative in this organization.")
+    if deployment_id is not None and not health_grid.is_deployment(org.id, deployment_id):
+        abort(404, description="No such deployment in this organization.")
+    return Filters(initiative_id, deployment_id)

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import abort
 from flask_smorest import Blueprint
 
 from governance.api.auth import api_organization, token_required
 from governance.database import INTEGER_MAX, utcnow
 from governance.enums import Severity
-from governance.incidents import dora, figures, health_grid
+from governance.incidents import dora, figures
 from governance.incidents.dora import Deployments
-from governance.incidents.metrics import Filters, Times
+from governance.incidents.metrics import Times
+from governance.loaders import get_operations_filters
 
 blp = Blueprint(
     "api_operations",
@@ -110,15 +110,7 @@ def operations(query: dict[str, Any], slug: str) -> dict[str, Any]:
     """Per month (of detection, of deployment) and over the last 90 days: MTTD, MTTA, MTTR,
     incidents by severity, deployments, change failure rate and lead time."""
     org = api_organization(slug)
-    filters = Filters(query.get("initiative"), query.get("deployment"))
-    if filters.initiative_id is not None and (
-        filters.initiative_id not in health_grid.initiative_names(org.id)
-    ):
-        abort(404, description="No such initiative in this organization.")
-    if filters.deployment_id is not None and not health_grid.is_deployment(
-        org.id, filters.deployment_id
-    ):
-        abort(404, description="No such deployment in this organization.")
+    filters = get_operations_filters(org, query.get("initiative"), query.get("deployment"))
     r = figures.report(org.id, org.mttr_target_minutes, utcnow(), filters)
     months = [
         {

@@ -14,7 +14,7 @@ from governance.database import utcnow
 from governance.enums import Severity
 from governance.incidents import dora, figures, health_grid, metrics
 from governance.incidents.metrics import Filters
-from governance.loaders import get_organization
+from governance.loaders import get_operations_filters, get_organization
 from governance.portfolio.models import Organization
 from governance.web.inputs import query_int
 
@@ -63,15 +63,7 @@ def _chart(slug: str, figure: str) -> tuple[Chart, str]:
     not this organization's (a download names exactly what it holds)."""
     org: Organization = get_organization(slug)
     build = figures.FIGURES.get(figure) or abort(404)
-    filters = Filters(query_int("initiative"), query_int("deployment"))
-    if filters.initiative_id is not None and (
-        filters.initiative_id not in health_grid.initiative_names(org.id)
-    ):
-        abort(404, description="No such initiative in this organization.")
-    if filters.deployment_id is not None and not health_grid.is_deployment(
-        org.id, filters.deployment_id
-    ):
-        abort(404, description="No such deployment in this organization.")
+    filters = get_operations_filters(org, query_int("initiative"), query_int("deployment"))
     report = figures.report(org.id, org.mttr_target_minutes, utcnow(), filters)
     return build(report), f"{org.slug}-operations-{figure}"
 
