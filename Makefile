@@ -8,6 +8,10 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_WORKERS ?= auto
 # The slowest tests (setup included) are listed after each run: where the suite's time goes.
 PYTEST_ARGS ?= -q -n $(TEST_WORKERS) --durations=15
+# Let Python keep compiled modules (pytest's assertion-rewritten tests included) between the
+# workers and the two runs, where the environment says not to write them: each process would
+# otherwise compile every test module again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test lint test-sqlite test-postgres bench bench-data bench-observations load clean chromium
 

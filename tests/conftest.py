@@ -5,7 +5,12 @@ the worker drops and creates again at the start of its session.
 
 The demo installation (`load_demo()`, tens of seconds) is built once per worker and restored
 for each test that asks for it: `demo_data` (this test's database starts as the demo) and
-`live_demo` (a module's browser tests share a served demo)."""
+`live_demo` (a module's browser tests share a served demo).
+
+The browser tests (tests/browser/, tests/*/test_*_browser.py) run on SQLite only: what they
+judge (layout at two widths, axe, clicks, drawn charts) is the HTML and script the app serves,
+the same whichever database holds the rows; every page and action they drive is also requested
+through the test client on both databases (route sweep, page and permission tests)."""
 
 from __future__ import annotations
 
@@ -45,6 +50,21 @@ from governance.portfolio.seed import DEMO_PASSWORD, load_demo
 BASE_PG_URL = os.environ.get("TEST_DATABASE_URL")
 # pytest-xdist names each worker ("gw0", "gw1"...) in the environment before conftest loads.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def runs_in_browser(item: pytest.Item) -> bool:
+    path = Path(str(item.fspath))
+    return path.parent.name == "browser" or path.name.endswith("_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On PostgreSQL, skip the browser tests: they run once, on SQLite (see the docstring)."""
+    if not BASE_PG_URL:
+        return
+    once = pytest.mark.skip(reason="browser test: runs once, on SQLite (tests/conftest.py)")
+    for item in items:
+        if runs_in_browser(item):
+            item.add_marker(once)
 
 
 def worker_url(url: str, worker: str | None) -> str:
@@ -108,6 +128,10 @@ def create_worker_database(base_url: str, url: str) -> None:
     with engine.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        # A test database needs no crash durability: commits return without waiting for the
+        # WAL to reach the disk (the server still fsyncs in the background). Same results,
+        # no wait per commit on a disk shared with other databases.
+        conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     engine.dispose()
 
 
@@ -503,16 +527,21 @@ def _kept_app(database_url: str) -> Flask:
 def _release(app: Flask, database_url: str) -> None:
     """After a test: close the app's connections and forget what it kept of this database
     (the next test's database is a new one); keep the app only if the test left it intact."""
+    kept = _kept_apps.get(database_url)
     with app.app_context():
         _db.session.remove()
         engine = _db.engine
-        engine.dispose()
-        rollups._caches.pop(engine, None)  # roll-ups of the database just replaced
         leaked = getattr(engine.pool, "checkedout", lambda: 0)()
-    kept = _kept_apps.get(database_url)
+        rollups._caches.pop(engine, None)  # roll-ups of the database just replaced
+        keep = kept is not None and kept[0] is app and not leaked and _shape(app) == kept[2]
+        # SQLite: the next test's database is a new file. PostgreSQL: the same database,
+        # emptied, so a kept app's pooled connections (rolled back when returned) serve the
+        # next test too instead of a new server process each time.
+        if not (keep and database_url.startswith("postgresql")):
+            engine.dispose()
     if kept is None or kept[0] is not app:
         return
-    if leaked or _shape(app) != kept[2]:
+    if not keep:
         del _kept_apps[database_url]
     elif dict(app.config) != kept[1]:
         app.config.clear()

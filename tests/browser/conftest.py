@@ -3,7 +3,11 @@ built once per xdist worker, restored cheaply, one server per module) and one De
 per worker driven by Playwright (`browser`, tests/conftest.py; the tools are in harness.py).
 
 The sweep only reads. A walk changes data, so `fresh_demo` puts the demo back into the
-module's served database before each walk (the same restore `live_demo` itself does)."""
+module's served database before each walk (the same restore `live_demo` itself does).
+
+Runs on SQLite only (tests/conftest.py): what it judges is the served HTML, script and layout,
+the same on either database; the pages and actions are also tested through the test client
+on both."""
 
 from __future__ import annotations
 

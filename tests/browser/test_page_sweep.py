@@ -5,7 +5,11 @@ the phone pages go to tests/artifacts/phone-<page>.png.
 
 The page kinds come from the app's URL map (every GET route that answers HTML), their ids from
 the demo's Northwind Logistics records, so a new page is swept without a new line here. What
-each page scored is also written to tests/artifacts/sweep/<page>.json."""
+each page scored is also written to tests/artifacts/sweep/<page>.json.
+
+Runs on SQLite only (tests/conftest.py): what it judges is the served HTML, script and layout,
+the same on either database; the pages and actions are also tested through the test client
+on both."""
 
 from __future__ import annotations
 

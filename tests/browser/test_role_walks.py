@@ -7,7 +7,11 @@ Every walk starts on the portfolio, where signing in lands, and counts its click
 each page it reaches must not scroll sideways and must show no serious axe violation. The
 counts and what each page scored go to tests/artifacts/walks/<walk>.json, the screenshots to
 tests/artifacts/walk-<walk>-<step>.png. Locators are roles and accessible names, so a walk
-follows the page when its layout changes."""
+follows the page when its layout changes.
+
+Runs on SQLite only (tests/conftest.py): what it judges is the served HTML, script and layout,
+the same on either database; the pages and actions are also tested through the test client
+on both."""
 
 from __future__ import annotations
 

@@ -1,6 +1,10 @@
 """The dashboards in a real browser: Debian's Chromium driven by Playwright against the app
 served on a local port. Every figure is drawn (an SVG inside `.js-plotly-plot`), the console
-shows no error, the drawn numbers match the tables, and screenshots go to tests/artifacts/."""
+shows no error, the drawn numbers match the tables, and screenshots go to tests/artifacts/.
+
+Runs on SQLite only (tests/conftest.py): what it judges is the served HTML, script and layout,
+the same on either database; the pages and actions are also tested through the test client
+on both."""
 
 from __future__ import annotations
 

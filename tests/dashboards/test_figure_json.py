@@ -14,13 +14,11 @@ from governance.dashboards import charts
 from governance.dashboards import figures as dashboards
 from governance.extensions import db as _db
 from governance.people.operations import create_token, find_user
-from governance.portfolio.seed import load_demo
 
 
 @pytest.fixture
-def demo(app, db):
-    load_demo()
-    db.session.commit()
+def demo(demo_data, db):
+    """The demo installation (restored from the worker's copy: as `load_demo()` leaves it)."""
     return db
 
 

@@ -2,7 +2,11 @@
 for the module: the tables stay when plotly.js cannot load, the lineage graph's labels never
 overlap nor leave the plot (measured on the rendered SVG, demo data and a generated 40-artifact
 graph, at 1440×900 and 390×844), and axe finds no interactive control nested in a chart.
-Screenshots go to tests/artifacts/."""
+Screenshots go to tests/artifacts/.
+
+Runs on SQLite only (tests/conftest.py): what it judges is the served HTML, script and layout,
+the same on either database; the pages and actions are also tested through the test client
+on both."""
 
 from __future__ import annotations
 

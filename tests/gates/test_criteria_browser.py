@@ -1,5 +1,9 @@
 """The contributor's main task in a real browser (Chromium, 1440×900, demo data): "Waiting on
-you" opens the criterion itself, near the top of its initiative page; "Mark met" returns to it."""
+you" opens the criterion itself, near the top of its initiative page; "Mark met" returns to it.
+
+Runs on SQLite only (tests/conftest.py): what it judges is the served HTML, script and layout,
+the same on either database; the pages and actions are also tested through the test client
+on both."""
 
 from __future__ import annotations
 
