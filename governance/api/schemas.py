@@ -59,6 +59,18 @@ class Day(ma.fields.Date):
 class OrganizationSchema(ma.Schema):
     slug = ma.fields.String()
     name = ma.fields.String()
+    mttr_minutes_90_days = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Mean minutes from detection to resolution of the incidents "
+            "detected in the last 90 days and resolved (null: none); the portfolio's MTTR"
+        },
+    )
+    open_incidents = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "Incidents not resolved, by severity (sev1..sev4)"},
+    )
 
 
 class OrganizationList(ma.Schema):

@@ -11,7 +11,7 @@ Every function is one query whatever the number of incidents; no Flask here (the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -187,3 +187,12 @@ def mttr_by_organization(
     for org_id, mean in rows:
         out[org_id] = rounded(mean)
     return out
+
+
+def headline_by_organization(
+    org_ids: list[int], now: datetime
+) -> tuple[dict[int, float | None], dict[int, dict[Severity, int]]]:
+    """What the portfolio and the organizations API say of each client: MTTR over the last
+    HEADLINE_DAYS and incidents open now by severity (two queries for any number)."""
+    since = now - timedelta(days=HEADLINE_DAYS)
+    return mttr_by_organization(org_ids, since, now), open_by_severity(org_ids)

@@ -11,11 +11,13 @@ from flask_smorest import Blueprint
 
 from governance.api.auth import api_organization, api_user, token_organization_ids, token_required
 from governance.api.schemas import InitiativeList, OrganizationList, PageArgs
+from governance.database import utcnow
 from governance.enums import PHASE_TITLES, PhaseKind
 from governance.errors import ConflictError, DomainError
 from governance.extensions import db
 from governance.gates import phases as phase_ops
 from governance.gates.models import Phase
+from governance.incidents import metrics
 from governance.loaders import get_initiative, get_phase
 from governance.people.models import User
 from governance.permissions import Action
@@ -35,7 +37,22 @@ PHASES = list(PhaseKind)
 def list_organizations() -> dict[str, Any]:
     """The organizations this token may see."""
     orgs = visible_organizations(token_organization_ids())
-    return {"items": [{"slug": o.slug, "name": o.name} for o in orgs]}
+    ids = [o.id for o in orgs]
+    mttr, open_incidents = metrics.headline_by_organization(ids, utcnow())
+    return {
+        "items": [
+            {
+                "slug": o.slug,
+                "name": o.name,
+                "mttr_minutes_90_days": mttr.get(o.id),
+                "open_incidents": {
+                    severity.value: count
+                    for severity, count in open_incidents.get(o.id, {}).items()
+                },
+            }
+            for o in orgs
+        ]
+    }
 
 
 @blp.get("/<slug>/initiatives")

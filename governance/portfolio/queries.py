@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -115,12 +115,10 @@ def _operations(summaries: dict[int, OrganizationSummary]) -> None:
     """MTTR (last 90 days) and open incidents of every organization: two queries."""
     from governance.incidents import metrics
 
-    ids = list(summaries)
-    until = utcnow()
-    since = until - timedelta(days=metrics.HEADLINE_DAYS)
-    for org_id, mttr in metrics.mttr_by_organization(ids, since, until).items():
-        summaries[org_id].mttr_minutes = mttr
-    for org_id, counts in metrics.open_by_severity(ids).items():
+    mttr, open_incidents = metrics.headline_by_organization(list(summaries), utcnow())
+    for org_id, minutes in mttr.items():
+        summaries[org_id].mttr_minutes = minutes
+    for org_id, counts in open_incidents.items():
         summaries[org_id].open_incidents = counts
 
 

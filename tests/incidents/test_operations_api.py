@@ -100,6 +100,12 @@ def test_page_api_csv_and_portfolio_agree(world, client, token_for, as_user, app
         )
     globex = re.search(r'data-org-open="globex-health">(.*?)</dd>', portfolio, re.S)
     assert globex is None  # the leader is not a member there
+    # The organizations API says of each client what its portfolio card says.
+    orgs = client.get("/api/v1/orgs", headers=token_for(leader)).get_json()["items"]
+    acme = next(o for o in orgs if o["slug"] == "acme-freight")
+    assert acme["mttr_minutes_90_days"] == head["mttr_minutes"]
+    assert sum(acme["open_incidents"].values()) == head["open_total"]
+    assert "sev1" in acme["open_incidents"]
 
 
 def test_portfolio_query_count_does_not_grow_with_organizations(world, as_user, make_org, db):
