@@ -16,6 +16,7 @@ from governance.catalog import Story, load
 from governance.enums import IncidentSource, SeriousIncidentKind, Severity
 from governance.extensions import db
 from governance.incidents import operations as ops
+from governance.incidents import serious_incidents
 from governance.incidents.models import Incident
 from governance.lineage.models import LineageArtifact
 from governance.monitoring.models import Monitor
@@ -109,7 +110,7 @@ def _tell(
         step(
             when.at(serious["after"]),
             users[serious["by"]],
-            lambda i, who, _at: ops.mark_serious(i, who, kind, aware),
+            lambda i, who, _at: serious_incidents.mark_serious(i, who, kind, aware),
         )
     if rollback := spec.get("rollback"):
         step(
@@ -162,7 +163,7 @@ def _finish(action: Any, note: str, incident: Incident, by: User | None, at: dat
 
 
 def _report(spec: dict[str, Any], incident: Incident, by: User, at: datetime) -> None:
-    ops.record_report(
+    serious_incidents.record_report(
         incident, by, at, authority=spec["authority"], reference=spec.get("reference", "")
     )
 

@@ -16,6 +16,7 @@ from governance.errors import DomainError
 from governance.extensions import db
 from governance.incidents import operations as ops
 from governance.incidents import queries as iq
+from governance.incidents import serious_incidents
 from governance.incidents.forms import IncidentForm, step_form, utc
 from governance.incidents.models import Incident
 from governance.incidents.offers import STEPS, IncidentStep
@@ -216,10 +217,10 @@ def _run(step: Any, form: Form, incident: Incident) -> Any:
             rationale=data["rationale"] or "",
         )
     if step == "serious":
-        return ops.mark_serious(
+        return serious_incidents.mark_serious(
             incident, current_user, SeriousIncidentKind(data["kind"]), utc(data["aware_at"])
         )
-    return ops.record_report(
+    return serious_incidents.record_report(
         incident,
         current_user,
         utc(data["reported_at"]),

@@ -28,6 +28,7 @@ from governance.enums import CheckpointStatus, PhaseStatus, SeriousIncidentKind,
 from governance.extensions import db
 from governance.gates.models import Checkpoint, ExitCriterion, Phase, StageGate
 from governance.incidents import operations as incident_ops
+from governance.incidents import serious_incidents
 from governance.incidents.models import Incident
 from governance.lineage.models import LineageArtifact, LineageEdge
 from governance.maturity.models import Kpi, Objective
@@ -102,7 +103,7 @@ def _an_incident(org: Organization, deployment: LineageArtifact | None) -> Incid
     )
     incident_ops.acknowledge(opened, admin, now - timedelta(hours=5))
     incident_ops.add_note(opened, admin, "Rolled traffic to the previous model.")
-    incident_ops.mark_serious(opened, admin, SeriousIncidentKind.STANDARD)
+    serious_incidents.mark_serious(opened, admin, SeriousIncidentKind.STANDARD)
     db.session.commit()
     return opened
 

@@ -21,6 +21,7 @@ from governance.enums import (
 from governance.errors import DomainError, NotAllowed
 from governance.extensions import db
 from governance.incidents import operations as ops
+from governance.incidents import serious_incidents
 from governance.lineage import operations as lineage_ops
 from governance.monitoring import operations as monitoring
 from governance.monitoring.operations import ObservationInput
@@ -182,10 +183,10 @@ def test_a_serious_incident_is_due_for_report_days_after_awareness(world, deploy
         detected_at=aware,
         impact_started_at=aware,
     )
-    ops.mark_serious(incident, leader, kind, aware_at=aware)
+    serious_incidents.mark_serious(incident, leader, kind, aware_at=aware)
     assert incident.report_due_at == aware + timedelta(days=days)
     late = aware + timedelta(days=days, hours=1)
-    ops.record_report(incident, leader, late, authority="BaFin", reference="R-1")
+    serious_incidents.record_report(incident, leader, late, authority="BaFin", reference="R-1")
     db.session.commit()
     assert incident.reported_in_time() is False
     assert incident.report_decision.kind == "serious_incident_report"

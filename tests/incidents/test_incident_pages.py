@@ -9,6 +9,7 @@ from governance.enums import IncidentStatus, SeriousIncidentKind, Severity
 from governance.extensions import db
 from governance.incidents import operations as ops
 from governance.incidents import queries as iq
+from governance.incidents import serious_incidents
 from governance.incidents.models import Incident
 from tests.incidents.helpers import ORG, at, deployment, incident, queries
 
@@ -47,7 +48,7 @@ def test_filters_by_status_severity_deployment_initiative_and_serious(world, as_
     incident(world, two, "on routing", Severity.SEV4)
     b = incident(world, None, "untriaged", Severity.SEV2)
     ops.acknowledge(b, contributor)
-    ops.mark_serious(a, contributor, SeriousIncidentKind.STANDARD)
+    serious_incidents.mark_serious(a, contributor, SeriousIncidentKind.STANDARD)
     db.session.commit()
     client = as_user(contributor)
 
@@ -86,7 +87,7 @@ def test_the_list_shows_the_serious_incident_deadline_and_overdue(world, as_user
     deployed = deployment(world)
     contributor = world["users"]["contributor"]
     late = incident(world, deployed, "late one", ago=timedelta(days=5))
-    ops.mark_serious(late, contributor, SeriousIncidentKind.WIDESPREAD_OR_CRITICAL)
+    serious_incidents.mark_serious(late, contributor, SeriousIncidentKind.WIDESPREAD_OR_CRITICAL)
     db.session.commit()
     page = as_user(contributor).get(ORG + "/incidents").get_data(as_text=True)
     row = page[page.index("late one") :]

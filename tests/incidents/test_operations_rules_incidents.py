@@ -14,6 +14,7 @@ from governance.enums import CriterionStatus, Environment, SeriousIncidentKind, 
 from governance.gates import state as criteria_state
 from governance.gates.rules import RecordRef, evaluate
 from governance.incidents import operations as incidents
+from governance.incidents import serious_incidents
 from governance.incidents.rules import MTTR_DAYS, duration
 from tests.incidents.operations_helpers import criterion, deployment, incident, reasons, state
 
@@ -176,7 +177,7 @@ def test_no_serious_incident_means_nothing_to_report(world, db):
 def test_a_report_not_yet_due_passes_until_its_due_day(world, db):
     initiative = world["initiative"]
     found = incident(world, deployment(world), Severity.SEV1, "Wrong claims denied")
-    incidents.mark_serious(found, world["users"]["leader"], SeriousIncidentKind.STANDARD)
+    serious_incidents.mark_serious(found, world["users"]["leader"], SeriousIncidentKind.STANDARD)
     due = found.report_due_at
     assert due is not None
     today = utcnow().date()
@@ -199,11 +200,13 @@ def test_a_report_made_after_the_deadline_fails_and_one_in_time_passes(world, db
     api = deployment(world)
     aware = utcnow() - timedelta(days=5)
     late = incident(world, api, Severity.SEV1, "Outage", detected_at=aware)
-    incidents.mark_serious(late, leader, SeriousIncidentKind.WIDESPREAD_OR_CRITICAL, aware)
+    serious_incidents.mark_serious(late, leader, SeriousIncidentKind.WIDESPREAD_OR_CRITICAL, aware)
     on_time = incident(world, api, Severity.SEV2, "Bias found", detected_at=aware)
-    incidents.mark_serious(on_time, leader, SeriousIncidentKind.STANDARD, aware)
-    incidents.record_report(on_time, leader, authority="Market surveillance authority")
-    reported = incidents.record_report(late, leader, authority="Market surveillance authority")
+    serious_incidents.mark_serious(on_time, leader, SeriousIncidentKind.STANDARD, aware)
+    serious_incidents.record_report(on_time, leader, authority="Market surveillance authority")
+    reported = serious_incidents.record_report(
+        late, leader, authority="Market surveillance authority"
+    )
     assert late.reported_at is not None and reported is not None
     due = late.report_due_at
     result = evaluate(REPORTED, initiative)
@@ -221,7 +224,7 @@ def test_an_overdue_report_opens_the_kept_criterion_once_its_day_is_past(world, 
     initiative = world["initiative"]
     kept = criterion(initiative, REPORTED)
     found = incident(world, deployment(world), Severity.SEV1)
-    incidents.mark_serious(
+    serious_incidents.mark_serious(
         found, world["users"]["leader"], SeriousIncidentKind.WIDESPREAD_OR_CRITICAL
     )
     db.session.commit()

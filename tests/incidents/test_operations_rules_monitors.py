@@ -20,6 +20,7 @@ from governance.enums import (
 )
 from governance.gates.rules import RULES, RecordRef, evaluate
 from governance.incidents import operations as incidents
+from governance.incidents import serious_incidents
 from governance.monitoring import operations as monitoring
 from governance.people import operations as people
 from governance.people.models import Membership
@@ -221,7 +222,9 @@ def test_each_operations_rule_issues_as_many_queries_for_one_record_as_for_many(
         watched(world, api, f"api-{n}")
         detected = utcnow() - timedelta(days=3)
         found = incident(world, api, Severity.SEV1, f"Down {n}", detected_at=detected)
-        incidents.mark_serious(found, world["users"]["leader"], SeriousIncidentKind.STANDARD)
+        serious_incidents.mark_serious(
+            found, world["users"]["leader"], SeriousIncidentKind.STANDARD
+        )
         incidents.resolve(found, world["users"]["contributor"], detected + timedelta(hours=9))
         incident(world, api, Severity.SEV2, f"Slow {n}")
 

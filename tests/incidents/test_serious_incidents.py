@@ -13,7 +13,7 @@ from governance.decisions.models import Decision
 from governance.enums import SeriousIncidentKind
 from governance.errors import DomainError
 from governance.extensions import db
-from governance.incidents import operations as ops
+from governance.incidents import serious_incidents
 from governance.incidents.models import Incident
 from governance.web.formats import duration, when
 from tests.incidents.helpers import ORG, at, deployment, incident
@@ -56,7 +56,9 @@ def test_the_deadline_counts_from_awareness_by_kind(world, as_user, kind, days):
 
 def test_an_overdue_report_is_flagged_on_the_page_and_in_the_list(world, as_user):
     opened = incident(world, deployment(world), ago=timedelta(days=4))
-    ops.mark_serious(opened, world["users"]["leader"], SeriousIncidentKind.WIDESPREAD_OR_CRITICAL)
+    serious_incidents.mark_serious(
+        opened, world["users"]["leader"], SeriousIncidentKind.WIDESPREAD_OR_CRITICAL
+    )
     db.session.commit()
     client = as_user(world["users"]["auditor"])
     page = client.get(f"{ORG}/incidents/{opened.id}").get_data(as_text=True)
@@ -66,7 +68,7 @@ def test_an_overdue_report_is_flagged_on_the_page_and_in_the_list(world, as_user
 
 def test_a_report_in_time_is_a_decision_saying_so(world, as_user):
     opened = incident(world, deployment(world), ago=timedelta(days=3))
-    ops.mark_serious(opened, world["users"]["leader"], SeriousIncidentKind.STANDARD)
+    serious_incidents.mark_serious(opened, world["users"]["leader"], SeriousIncidentKind.STANDARD)
     db.session.commit()
     client = as_user(world["users"]["contributor"])
     response = _post(client, opened, "report", authority="Bundesnetzagentur", reference="BNA-7")
@@ -88,7 +90,9 @@ def test_a_report_in_time_is_a_decision_saying_so(world, as_user):
 
 def test_a_late_report_is_a_decision_saying_late(world, as_user):
     opened = incident(world, deployment(world), ago=timedelta(days=6))
-    ops.mark_serious(opened, world["users"]["leader"], SeriousIncidentKind.WIDESPREAD_OR_CRITICAL)
+    serious_incidents.mark_serious(
+        opened, world["users"]["leader"], SeriousIncidentKind.WIDESPREAD_OR_CRITICAL
+    )
     db.session.commit()
     client = as_user(world["users"]["leader"])
     sent = at(1).strftime("%Y-%m-%dT%H:%M")
@@ -116,7 +120,7 @@ def test_bad_reports_and_markings_are_refused_and_write_nothing(world, as_user):
     assert before.status_code == 400
     assert _post(client, opened, "serious", kind="nope").status_code == 400
     assert _fresh(opened).serious_kind is None
-    ops.mark_serious(opened, world["users"]["leader"], SeriousIncidentKind.STANDARD)
+    serious_incidents.mark_serious(opened, world["users"]["leader"], SeriousIncidentKind.STANDARD)
     db.session.commit()
     assert _post(client, opened, "report", authority="").status_code == 400
     future_report = _post(
@@ -133,7 +137,7 @@ def test_bad_reports_and_markings_are_refused_and_write_nothing(world, as_user):
 def test_marking_after_the_report_is_refused_by_the_operation(world):
     opened = incident(world, deployment(world))
     leader = world["users"]["leader"]
-    ops.mark_serious(opened, leader, SeriousIncidentKind.STANDARD)
-    ops.record_report(opened, leader, authority="CNIL")
+    serious_incidents.mark_serious(opened, leader, SeriousIncidentKind.STANDARD)
+    serious_incidents.record_report(opened, leader, authority="CNIL")
     with pytest.raises(DomainError, match="already recorded"):
-        ops.mark_serious(opened, leader, SeriousIncidentKind.DEATH)
+        serious_incidents.mark_serious(opened, leader, SeriousIncidentKind.DEATH)
