@@ -2,7 +2,8 @@
 refuse every way of rewriting a row in raw SQL, on both databases (migration 0013): UPDATE,
 DELETE, SQLite's INSERT OR REPLACE / REPLACE INTO, upserts (ON CONFLICT DO UPDATE) and
 PostgreSQL's TRUNCATE. Before, REPLACE rewrote an entry past the triggers and TRUNCATE emptied
-the log; the audit trail and the lineage events had no protection at all."""
+the log; the audit trail and the lineage events had no protection at all. An incident's timeline
+is protected the same way (migration 0017)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from governance.audit import AuditEvent
 from governance.decisions.chain import verify_organization
 from governance.decisions.models import Decision
 from governance.decisions.operations import record_decision
+from governance.enums import IncidentEventKind, Severity
+from governance.incidents.operations import add_event, open_incident
 from governance.lineage.models import LineageEvent
 from governance.people.models import User
 
@@ -24,12 +27,14 @@ TABLES = {
     "decision": ("title", "append-only"),
     "audit_event": ("new_value", "audit events are append-only"),
     "lineage_event": ("raw", "received lineage events are append-only"),
+    "incident_event": ("detail", "incident timelines are append-only"),
 }
 
 
 @pytest.fixture
 def rows(world, db):
-    """Four log entries, their audit events, and one received lineage event."""
+    """Four log entries, their audit events, one received lineage event, and an incident's
+    timeline with a line an alert left (its dedupe key is unique too)."""
     org = world["org"]
     for n in range(1, 5):
         record_decision(
@@ -45,6 +50,17 @@ def rows(world, db):
             run_uuid=None,
             raw='{"eventType": "COMPLETE"}',
         )
+    )
+    opened = open_incident(
+        org, world["users"]["leader"], title="Scores all zero", severity=Severity.SEV2
+    )
+    add_event(
+        opened,
+        IncidentEventKind.ALERT_FIRING,
+        None,
+        opened.detected_at,
+        "Firing.",
+        dedupe_key="b" * 64,
     )
     db.session.commit()
     return org
