@@ -55,6 +55,7 @@ PAGES: list[tuple[str, Callable[[Context], str], str]] = [
     ("lineage_impact", lambda c: f"/orgs/{c['org']}/lineage/{c['source']}/impact", "leader"),
     ("dashboard", lambda c: f"/orgs/{c['org']}/dashboard", "leader"),
     ("operations", lambda c: f"/orgs/{c['org']}/operations", "leader"),
+    ("incidents", lambda c: f"/orgs/{c['org']}/incidents?status=all", "leader"),
     ("risks", lambda c: f"/orgs/{c['org']}/risks", "leader"),
     ("risk", lambda c: f"/orgs/{c['org']}/risks/{c['risk']}", "leader"),
     ("org_initiatives", lambda c: f"/orgs/{c['org']}/initiatives", "leader"),
@@ -66,6 +67,7 @@ PAGES: list[tuple[str, Callable[[Context], str], str]] = [
     ("api_decisions", lambda c: f"/api/v1/orgs/{c['org']}/decisions", "token"),
     ("api_checkpoints", lambda c: f"/api/v1/orgs/{c['org']}/checkpoints", "token"),
     ("api_operations", lambda c: f"/api/v1/orgs/{c['org']}/operations", "token"),
+    ("api_incidents", lambda c: f"/api/v1/orgs/{c['org']}/incidents", "token"),
     ("api_lineage", lambda c: f"/api/v1/lineage?nodeId={c['source_node']}&depth=20", "scoped"),
 ]
 FLOOR = ("floor", lambda c: "/login", "anonymous")
