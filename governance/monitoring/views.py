@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from governance.enums import ArtifactKind, Comparator, MonitorSignal, Severity
@@ -30,14 +29,6 @@ from governance.web.inputs import query_int
 bp = Blueprint("monitors", __name__, url_prefix="/orgs/<slug>/monitors")
 
 
-def incident_url(org: Organization, incident_id: int) -> str:
-    """The incident's page; a plain path while the incident pages are being built."""
-    try:
-        return url_for("incidents.show", slug=org.slug, incident_id=incident_id)
-    except BuildError:
-        return f"/orgs/{org.slug}/incidents/{incident_id}"
-
-
 @bp.get("/<int:monitor_id>")
 @login_required
 def show(slug: str, monitor_id: int) -> ResponseReturnValue:
@@ -52,7 +43,10 @@ def show(slug: str, monitor_id: int) -> ResponseReturnValue:
         reading=monitor_readings(org.id, [monitor.id])[monitor.id],
         page=page,
         bad_cursor=page.bad_cursor or (bool(request.args.get("after")) and after is None),
-        incidents=[(i, incident_url(org, i.id)) for i in mq.monitor_incidents(monitor)],
+        incidents=[
+            (i, url_for("incidents.show", slug=org.slug, incident_id=i.id))
+            for i in mq.monitor_incidents(monitor)
+        ],
     )
 
 

@@ -6,29 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from governance.gates.rules import RecordRef
 from governance.permissions import Action, can
 
-
-def _page_of(endpoint: str, path: str, key_name: str) -> Callable[[str, RecordRef], str]:
-    """A record's page by its endpoint; its path as written while no page serves it yet (the
-    monitor and incident pages come with their own change)."""
-
-    def url(slug: str, ref: RecordRef) -> str:
-        if endpoint in current_app.view_functions:
-            values: dict[str, Any] = {key_name: ref.key}
-            return url_for(endpoint, slug=slug, **values)
-        return path.format(slug=slug, key=ref.key)
-
-    return url
-
-
 _PAGES: dict[str, Callable[[str, RecordRef], str]] = {
-    "monitor": _page_of("monitors.show", "/orgs/{slug}/monitors/{key}", "monitor_id"),
-    "incident": _page_of("incidents.show", "/orgs/{slug}/incidents/{key}", "incident_id"),
+    "monitor": lambda slug, ref: url_for("monitors.show", slug=slug, monitor_id=ref.key),
+    "incident": lambda slug, ref: url_for("incidents.show", slug=slug, incident_id=ref.key),
     "lineage_artifact": lambda slug, ref: url_for("lineage.show", slug=slug, artifact_id=ref.key),
     "decision": lambda slug, ref: url_for("decisions.show", slug=slug, seq=ref.key),
     "missing_decision": lambda slug, ref: url_for(
