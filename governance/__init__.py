@@ -52,11 +52,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from governance import cli
     from governance.api import init_app as init_api
+    from governance.as_of import views as as_of_views
     from governance.web import errors as errors_web
     from governance.web import inputs, register_blueprints, templating
 
     inputs.init_app(app)  # before the blueprints: their rules bind the bounded converters
     register_blueprints(app)
+    as_of_views.init_app(app)  # after the blueprints' before-request hooks
     init_api(app)
     errors_web.init_app(app)
     templating.init_app(app)

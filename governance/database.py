@@ -19,6 +19,19 @@ from sqlalchemy.types import TypeDecorator
 
 from governance.extensions import db
 
+# The key in a session's `info` saying it holds an organization as it stood at a past moment
+# (governance/as_of/snapshot.py): such a session is read, never written.
+VIEWING_AS_OF = "governance.viewing_as_of"
+
+
+def viewing_the_past() -> bool:
+    """Is this request's session an organization as it stood at a past moment?"""
+    try:
+        return db.session.registry.has() and VIEWING_AS_OF in db.session.info
+    except RuntimeError:  # no application context: a script's own session
+        return False
+
+
 # While a loader replays history (the demo's story), the moment it replays: see `as_of`.
 _replayed_moment: ContextVar[datetime | None] = ContextVar("replayed_moment", default=None)
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
+from governance.database import viewing_the_past
 from governance.decisions.models import Decision
 from governance.enums import Role
 from governance.errors import NotAllowed
@@ -91,12 +92,12 @@ class OrganizationOwned(Protocol):
 
 # The roles memo lives in the session's `info`: a request has one session, removed when the
 # request ends, so the memo can never outlive the request nor leak into another one.
-_ROLES = "governance.roles"
+ROLES_KEY = "governance.roles"
 
 
 def roles_by_organization(user: User) -> dict[int, Role]:
     """The user's role in each organization, loaded once per request."""
-    cache: dict[int, dict[int, Role]] = db.session.info.setdefault(_ROLES, {})
+    cache: dict[int, dict[int, Role]] = db.session.info.setdefault(ROLES_KEY, {})
     if user.id in cache:
         return cache[user.id]
     rows = db.session.execute(
@@ -108,7 +109,7 @@ def roles_by_organization(user: User) -> dict[int, Role]:
 
 
 def forget_roles() -> None:
-    db.session.info.pop(_ROLES, None)
+    db.session.info.pop(ROLES_KEY, None)
 
 
 def _membership_changed(mapper: Any, connection: Any, membership: Membership) -> None:
@@ -116,12 +117,12 @@ def _membership_changed(mapper: Any, connection: Any, membership: Membership) ->
     # the next permission check of the same request, whoever made the change.
     session = object_session(membership)
     if session is not None:
-        session.info.pop(_ROLES, None)
+        session.info.pop(ROLES_KEY, None)
 
 
 def _rolled_back(session: Session, transaction: Any) -> None:
     # Roles read after a membership change that is then rolled back must not survive it.
-    session.info.pop(_ROLES, None)
+    session.info.pop(ROLES_KEY, None)
 
 
 for _change in ("after_insert", "after_update", "after_delete"):
@@ -184,6 +185,8 @@ def can(user: User | None, action: Action | str, obj: OrganizationOwned | Any = 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     action = Action(action)
+    if action is not Action.READ and viewing_the_past():
+        return False  # the past is read, never changed (governance/as_of)
     if action in SECOND_PERSON and obj is not None and is_own(user, obj, action):
         return False
     if user.is_admin:
